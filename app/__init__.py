@@ -1,0 +1,5 @@
+"""The Litestar core of City Brain: settings, database, auth primitives, errors, jobs, CLI.
+
+No business logic lives here; the domains (identity, healthcode, wallet, notifications,
+miniapps) plug into it through `app.domains`.
+"""

@@ -1,0 +1,91 @@
+"""The `citybrain` command: run, migrate, worker, seed-demo, keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+
+async def _migrate_async() -> None:
+    """Apply every domain's Piccolo migrations (piccolo_conf lists them)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    response = await run_forwards(app_name="all")
+    if not response.success:
+        raise SystemExit(f"migration failed: {response.message}")
+
+
+def _migrate() -> None:
+    async def go() -> None:
+        from app.database import close_engine, open_engine
+
+        await open_engine()
+        try:
+            await _migrate_async()
+        finally:
+            await close_engine()
+
+    asyncio.run(go())
+
+
+def _run(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("app.asgi:app", host=host, port=port, log_level="info", access_log=False)
+
+
+def _worker() -> None:
+    from arq.worker import run_worker
+
+    from app.worker import WorkerSettings
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+def _seed_demo() -> None:
+    from app.demo import seed_demo
+
+    asyncio.run(seed_demo())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="citybrain", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve the API")
+    run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("worker", help="run an arq worker (needs REDIS_URL)")
+    sub.add_parser("seed-demo", help="load demo venues, gates and citizens")
+    keys = sub.add_parser("keys", help="health-code signing keys")
+    keys.add_argument("action", choices=["rotate"])
+    args = parser.parse_args(argv)
+
+    from app.settings import SettingsError, get_settings
+
+    try:
+        get_settings()
+    except SettingsError as exc:
+        sys.exit(f"citybrain: {exc}")
+
+    if args.command == "run":
+        _run(args.host, args.port)
+    elif args.command == "migrate":
+        _migrate()
+    elif args.command == "worker":
+        if not get_settings().redis_url:
+            sys.exit("citybrain worker needs REDIS_URL")
+        _worker()
+    elif args.command == "seed-demo":
+        _seed_demo()
+    elif args.command == "keys":
+        from healthcode.keys import rotate_command
+
+        asyncio.run(rotate_command())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""The database engine the project uses, and the one way to run a transaction.
+
+SQLite (the embedded default): Piccolo's stock `SQLiteEngine` opens a fresh aiosqlite
+connection, and so a thread, for every statement outside a transaction. `CityBrainSQLiteEngine`
+keeps one writer connection, held for a whole write transaction at a time (``BEGIN IMMEDIATE``,
+so a read-then-write never deadlocks on a lock upgrade), and a few `query_only` reader
+connections; WAL, a busy timeout and foreign keys are set once per connection.
+
+PostgreSQL: Piccolo's engine with a connection pool, opened at start-up.
+
+`atomic()` is the only way domain code opens a transaction; `after_commit()` registers work
+(enqueueing a job, publishing an event) that must run only once the transaction committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    dict_factory,
+)
+from piccolo.querystring import QueryString
+
+from app.settings import Settings, get_settings
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class _WriterTransaction(SQLiteTransaction):
+    """A transaction on the engine's single writer connection, holding its lock throughout."""
+
+    engine: CityBrainSQLiteEngine
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        await self.engine.writer_lock.acquire()
+        try:
+            self.connection = await self.engine.writer_connection()
+            await self.connection.execute(f"BEGIN {self.transaction_type.value}")
+        except BaseException:
+            self.engine.writer_lock.release()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                try:
+                    await self.commit()
+                except BaseException:
+                    await self.connection.execute("ROLLBACK")
+                    raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            self.engine.writer_lock.release()
+        return exception is None
+
+
+class CityBrainSQLiteEngine(SQLiteEngine):
+    """SQLite with persistent connections: one writer (serialised) and a small reader pool."""
+
+    def __init__(self, path: str, readers: int = 3) -> None:
+        super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
+        self.reader_count = max(1, readers)
+        self.writer_lock = asyncio.Lock()
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._opened_readers = 0
+        self._open_lock = asyncio.Lock()
+
+    async def _open(self, *, query_only: bool) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        await connection.execute("PRAGMA foreign_keys = 1")
+        if query_only:
+            await connection.execute("PRAGMA query_only = 1")
+        return connection
+
+    async def writer_connection(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            async with self._open_lock:
+                if self._writer is None:
+                    self._writer = await self._open(query_only=False)
+        return self._writer
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._readers is None:
+            self._readers = asyncio.Queue()
+        if self._readers.empty() and self._opened_readers < self.reader_count:
+            self._opened_readers += 1
+            try:
+                self._readers.put_nowait(await self._open(query_only=True))
+            except BaseException:
+                self._opened_readers -= 1
+                raise
+        connection = await self._readers.get()
+        try:
+            yield connection
+        finally:
+            self._readers.put_nowait(connection)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+        if self._readers is not None:
+            while not self._readers.empty():
+                await self._readers.get_nowait().close()
+            self._readers = None
+            self._opened_readers = 0
+
+    # Piccolo calls these ------------------------------------------------------------------
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        # Only Piccolo's batch() asks for a bare connection; give it a private one.
+        return await self._open(query_only=True)
+
+    async def _run_in_existing_connection(
+        self,
+        connection: aiosqlite.Connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        async with connection.execute(query, args or []) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        if query_type in {"select", "count", "exists", "objects"} or _is_read(query):
+            async with self.reader() as connection:
+                return await self._run_in_existing_connection(connection, query, args)
+        async with self.writer_lock:
+            connection = await self.writer_connection()
+            return await self._run_in_existing_connection(connection, query, args)
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _WriterTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+
+def _is_read(query: str) -> bool:
+    head = query.lstrip()[:10].upper()
+    return head.startswith("SELECT") or (head.startswith("WITH") and "RETURNING" not in query)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def build_engine(settings: Settings) -> Engine[Any]:
+    if settings.uses_postgres:
+        url = urlparse(settings.database_url)
+        config = {
+            "host": url.hostname or "localhost",
+            "port": url.port or 5432,
+            "user": url.username or "postgres",
+            "password": url.password or "",
+            "database": url.path.lstrip("/") or "postgres",
+        }
+        return PostgresEngine(config=config)
+    if settings.database_url.startswith("sqlite:///"):
+        path = Path(settings.database_url.removeprefix("sqlite:///"))
+    else:
+        path = settings.sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return CityBrainSQLiteEngine(str(path), readers=settings.sqlite_readers)
+
+
+_engine: Engine[Any] | None = None
+
+
+def get_engine() -> Engine[Any]:
+    global _engine
+    if _engine is None:
+        _engine = build_engine(get_settings())
+    return _engine
+
+
+def is_postgres() -> bool:
+    return get_engine().engine_type == "postgres"
+
+
+async def open_engine() -> None:
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=20)
+
+
+async def close_engine() -> None:
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+    elif isinstance(engine, CityBrainSQLiteEngine):
+        await engine.close()
+
+
+# Transactions ------------------------------------------------------------------------------
+
+AfterCommit = Callable[[], Awaitable[None]]
+_after_commit: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
+    "citybrain_after_commit", default=None
+)
+
+
+@asynccontextmanager
+async def atomic() -> AsyncIterator[None]:
+    """A write transaction; nested calls join the outer one. Runs after-commit hooks."""
+    if _after_commit.get() is not None:
+        yield
+        return
+    hooks: list[AfterCommit] = []
+    token = _after_commit.set(hooks)
+    try:
+        async with get_engine().transaction():
+            yield
+    finally:
+        _after_commit.reset(token)
+    for hook in hooks:
+        await hook()
+
+
+def after_commit(hook: AfterCommit) -> None:
+    """Run `hook` once the current transaction commits (at once when there is none)."""
+    pending = _after_commit.get()
+    if pending is None:
+        raise RuntimeError("after_commit() outside atomic(): open a transaction first")
+    pending.append(hook)
+
+
+def in_transaction() -> bool:
+    return _after_commit.get() is not None
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run raw SQL with `{}` placeholders (Piccolo's), on the right connection."""
+    result = await get_engine().run_querystring(QueryString(sql, *args))
+    return list(result or [])
+
+
+async def fetch_one(sql: str, *args: Any) -> dict[str, Any] | None:
+    rows = await fetch(sql, *args)
+    return rows[0] if rows else None

@@ -1,0 +1,208 @@
+"""The job runner every domain uses: one interface, two implementations.
+
+Domains declare jobs with `@task` and periodic jobs with `@periodic`; the same functions run
+in-process (the embedded default) or on arq workers (when `REDIS_URL` is set). Jobs run at
+least once, so every task must be idempotent. `enqueue_after_commit` queues a job only once
+the surrounding transaction has committed, so a worker never sees a change that rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import random
+import time
+from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from app.database import after_commit, fetch
+
+log = logging.getLogger("citybrain.jobs")
+
+TaskFn = Callable[..., Awaitable[Any]]
+F = TypeVar("F", bound=TaskFn)
+
+TASKS: dict[str, TaskFn] = {}
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every: int  # seconds
+
+
+PERIODIC: dict[str, PeriodicJob] = {}
+
+
+def task_name(fn: TaskFn) -> str:
+    return f"{fn.__module__}.{fn.__name__}"
+
+
+def task(fn: F) -> F:
+    """Register a job function (keyword arguments only, JSON-safe values)."""
+    TASKS[task_name(fn)] = fn
+    return fn
+
+
+def periodic(every: int) -> Callable[[F], F]:
+    """Register a job to run once every `every` seconds across all processes."""
+
+    def register(fn: F) -> F:
+        task(fn)
+        PERIODIC[task_name(fn)] = PeriodicJob(task_name(fn), every)
+        return fn
+
+    return register
+
+
+class JobRunner(Protocol):
+    async def enqueue(self, name: str, kwargs: dict[str, Any], job_id: str | None = None) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class InProcessRunner:
+    """Runs jobs as asyncio tasks in this process, retrying with backoff."""
+
+    def __init__(self, *, inline: bool = False, max_tries: int = 5) -> None:
+        self.inline = inline
+        self.max_tries = max_tries
+        self._running: set[asyncio.Task[None]] = set()
+        self._seen: dict[str, float] = {}
+
+    async def enqueue(self, name: str, kwargs: dict[str, Any], job_id: str | None = None) -> None:
+        if name not in TASKS:
+            raise KeyError(f"unknown job {name}")
+        if job_id is not None:
+            if job_id in self._seen:
+                return
+            self._seen[job_id] = time.monotonic()
+        if self.inline:
+            await self._run(name, kwargs)
+            return
+        # A fresh context: the job must not inherit the caller's transaction.
+        job = asyncio.get_running_loop().create_task(
+            self._run(name, kwargs), context=contextvars.Context()
+        )
+        self._running.add(job)
+        job.add_done_callback(self._running.discard)
+
+    async def _run(self, name: str, kwargs: dict[str, Any]) -> None:
+        for attempt in range(1, self.max_tries + 1):
+            try:
+                await TASKS[name](**kwargs)
+                return
+            except Exception:
+                log.exception("job %s failed (attempt %d)", name, attempt)
+                if attempt == self.max_tries:
+                    return
+                await asyncio.sleep(min(30.0, 0.2 * 2**attempt) * (0.5 + random.random()))
+
+    async def drain(self) -> None:
+        """Wait for every queued job (tests, shutdown)."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        await self.drain()
+
+
+class ArqRunner:
+    """Queues jobs in Redis for `citybrain worker` (arq) processes."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+        self._pool: Any = None
+
+    async def start(self) -> None:
+        from arq import create_pool
+        from arq.connections import RedisSettings
+
+        self._pool = await create_pool(RedisSettings.from_dsn(self.redis_url))
+
+    async def enqueue(self, name: str, kwargs: dict[str, Any], job_id: str | None = None) -> None:
+        if self._pool is None:
+            await self.start()
+        await self._pool.enqueue_job(name, _job_id=job_id, **kwargs)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
+
+
+_runner: JobRunner | None = None
+
+
+def set_runner(runner: JobRunner | None) -> None:
+    global _runner
+    _runner = runner
+
+
+def get_runner() -> JobRunner:
+    if _runner is None:
+        raise RuntimeError("no job runner: the app (or worker) has not started")
+    return _runner
+
+
+async def enqueue(fn: TaskFn | str, job_id: str | None = None, **kwargs: Any) -> None:
+    name = fn if isinstance(fn, str) else task_name(fn)
+    await get_runner().enqueue(name, kwargs, job_id)
+
+
+def enqueue_after_commit(fn: TaskFn | str, job_id: str | None = None, **kwargs: Any) -> None:
+    """Queue a job once the current transaction commits; errors are logged, not raised."""
+
+    async def hook() -> None:
+        try:
+            await enqueue(fn, job_id, **kwargs)
+        except Exception:
+            log.exception("could not enqueue %s", fn if isinstance(fn, str) else task_name(fn))
+
+    after_commit(hook)
+
+
+# The scheduler ----------------------------------------------------------------------------
+
+
+async def claim_tick(name: str, tick: int) -> bool:
+    """Claim one run of a periodic job; exactly one process wins each (name, tick)."""
+    rows = await fetch(
+        "INSERT INTO scheduled_tick (job_tick, claimed_at) VALUES ({}, {}) "
+        "ON CONFLICT (job_tick) DO NOTHING RETURNING id",
+        f"{name}:{tick}",
+        datetime.now(UTC),
+    )
+    return bool(rows)
+
+
+async def run_due_jobs(now: float | None = None) -> list[str]:
+    """Enqueue every periodic job whose current tick nobody has claimed yet."""
+    now = time.time() if now is None else now
+    started: list[str] = []
+    for job in list(PERIODIC.values()):
+        tick = int(now // job.every)
+        if await claim_tick(job.name, tick):
+            await enqueue(job.name, job_id=f"{job.name}:{tick}")
+            started.append(job.name)
+    return started
+
+
+async def scheduler_loop(stop: asyncio.Event, interval: float = 1.0) -> None:
+    while not stop.is_set():
+        try:
+            await run_due_jobs()
+        except Exception:
+            log.exception("scheduler tick failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass

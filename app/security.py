@@ -1,0 +1,233 @@
+"""Key material and the primitives every domain uses: tokens, sealing, keyed hashes.
+
+Keys come from settings. In `dev` and `test`, missing keys are generated once under
+`<data_dir>/keys/` (never committed: `var/` is ignored); `production` refuses to start with
+generated keys, so a forgotten secret is a start-up error, not a silent weak default.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from app.settings import Settings, SettingsError, get_settings
+
+TOKEN_ALGORITHM = "ES256"
+ISSUER = "citybrain"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def hash_secret(secret: str) -> str:
+    """Hash of a high-entropy secret (refresh tokens, device and client secrets)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def ec_thumbprint(public_key: ec.EllipticCurvePublicKey) -> str:
+    """RFC 7638 JWK thumbprint of a P-256 key."""
+    numbers = public_key.public_numbers()
+    jwk = {
+        "crv": "P-256",
+        "kty": "EC",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+    }
+    canonical = json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode()
+    return b64url(hashlib.sha256(canonical).digest())
+
+
+def public_jwk(public_key: ec.EllipticCurvePublicKey, kid: str) -> dict[str, str]:
+    numbers = public_key.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+        "kid": kid,
+        "alg": TOKEN_ALGORITHM,
+        "use": "sig",
+    }
+
+
+def generate_ec_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def ec_key_to_pem(key: ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def ec_key_from_pem(pem: str) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise SettingsError("CITYBRAIN_TOKEN_SIGNING_KEY must be an EC P-256 private key (PEM)")
+    return key
+
+
+@dataclass(frozen=True)
+class Keyring:
+    hmac_key: bytes
+    enc_key: bytes
+    signing_key: ec.EllipticCurvePrivateKey
+    signing_kid: str
+    generated: bool
+    _derived: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    # Keyed hashes ---------------------------------------------------------------------
+    def derive(self, label: str) -> bytes:
+        """A 32-byte sub-key for one purpose, so no two uses share a key."""
+        key = self._derived.get(label)
+        if key is None:
+            key = HKDF(hashes.SHA256(), 32, salt=None, info=label.encode()).derive(self.hmac_key)
+            self._derived[label] = key
+        return key
+
+    def lookup_hash(self, value: str, purpose: str = "id_number") -> str:
+        return hmac.new(self.derive(f"lookup:{purpose}"), value.encode(), "sha256").hexdigest()
+
+    # Sealing (AES-256-GCM, random nonce, associated data binds the ciphertext to a use) --
+    def seal(self, plaintext: bytes, aad: str = "") -> str:
+        nonce = os.urandom(12)
+        return b64url(nonce + AESGCM(self.enc_key).encrypt(nonce, plaintext, aad.encode()))
+
+    def open(self, sealed: str, aad: str = "") -> bytes:
+        raw = b64url_decode(sealed)
+        return AESGCM(self.enc_key).decrypt(raw[:12], raw[12:], aad.encode())
+
+    def seal_text(self, text: str, aad: str = "") -> str:
+        return self.seal(text.encode(), aad)
+
+    def open_text(self, sealed: str, aad: str = "") -> str:
+        return self.open(sealed, aad).decode()
+
+    # Access tokens --------------------------------------------------------------------
+    def issue_token(
+        self, *, audience: str, subject: str, ttl: int, claims: dict[str, Any] | None = None
+    ) -> str:
+        now = int(time.time())
+        payload: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": subject,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": secrets.token_urlsafe(12),
+            **(claims or {}),
+        }
+        return jwt.encode(
+            payload, self.signing_key, algorithm=TOKEN_ALGORITHM, headers={"kid": self.signing_kid}
+        )
+
+    def decode_token(self, token: str, audience: str) -> dict[str, Any]:
+        """Verify an access token for exactly one audience; raises jwt.PyJWTError."""
+        decoded: dict[str, Any] = jwt.decode(
+            token,
+            self._verify_key,
+            algorithms=[TOKEN_ALGORITHM],
+            audience=audience,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
+        return decoded
+
+    @property
+    def _verify_key(self) -> ec.EllipticCurvePublicKey:
+        return _public_key(self.signing_key)
+
+
+@lru_cache(maxsize=4)
+def _public_key(key: ec.EllipticCurvePrivateKey) -> ec.EllipticCurvePublicKey:
+    return key.public_key()
+
+
+def _load_or_generate(path: Path, make: Any) -> tuple[str, bool]:
+    if path.exists():
+        return path.read_text().strip(), True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value: str = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value, True
+
+
+def build_keyring(settings: Settings) -> Keyring:
+    key_dir = Path(settings.data_dir) / "keys"
+    generated = False
+
+    def secret(value: str, name: str, env_var: str) -> bytes:
+        nonlocal generated
+        if not value:
+            if settings.env == "production":
+                raise SettingsError(
+                    f"{env_var} is required in production (generated keys are for dev and test)"
+                )
+            value, _ = _load_or_generate(key_dir / name, lambda: b64url(secrets.token_bytes(32)))
+            generated = True
+        try:
+            raw = b64url_decode(value)
+        except ValueError:
+            raise SettingsError(f"{env_var} must be base64url") from None
+        if len(raw) != 32:
+            raise SettingsError(f"{env_var} must decode to 32 bytes")
+        return raw
+
+    hmac_key = secret(settings.id_hmac_key, "id_hmac.key", "CITYBRAIN_ID_HMAC_KEY")
+    enc_key = secret(settings.id_enc_key, "id_enc.key", "CITYBRAIN_ID_ENC_KEY")
+    pem = settings.token_signing_key
+    if not pem:
+        if settings.env == "production":
+            raise SettingsError(
+                "CITYBRAIN_TOKEN_SIGNING_KEY is required in production "
+                "(generated keys are for dev and test)"
+            )
+        pem, _ = _load_or_generate(key_dir / "token_signing.pem", lambda: ec_key_to_pem(generate_ec_key()))
+        generated = True
+    signing_key = ec_key_from_pem(pem)
+    return Keyring(
+        hmac_key=hmac_key,
+        enc_key=enc_key,
+        signing_key=signing_key,
+        signing_kid=ec_thumbprint(signing_key.public_key()),
+        generated=generated,
+    )
+
+
+_keyring: Keyring | None = None
+
+
+def get_keyring() -> Keyring:
+    global _keyring
+    if _keyring is None:
+        _keyring = build_keyring(get_settings())
+    return _keyring

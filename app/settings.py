@@ -1,0 +1,110 @@
+"""Settings read once from the environment into a typed, validated struct.
+
+Every variable is documented in the README. A bad value stops the process with a message
+naming the variable, never a traceback deep inside a request.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+Environment = Literal["dev", "test", "production"]
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Environment = "production"
+    database_url: str = ""  # empty: SQLite under data_dir
+    redis_url: str = ""  # empty: in-process jobs, in-memory rate limits
+    data_dir: str = "var"
+    admin_phones: tuple[str, ...] = ()
+    auth_rate_per_client: int = msgspec.field(default=60)
+    otp_rate_per_phone: int = 5  # OTP sends a phone may ask for in 10 minutes
+    trusted_proxies: tuple[str, ...] = ()
+    # Secrets: base64url keys. Unset in dev/test: generated under data_dir/keys.
+    id_hmac_key: str = ""
+    id_enc_key: str = ""
+    token_signing_key: str = ""  # PEM of an EC P-256 private key
+    sqlite_readers: int = 3
+    scan_retention_days: int = 28
+    due_days: int = 10
+    access_token_ttl: int = 900
+    jobs_inline: bool = False  # run in-process jobs synchronously (tests)
+    scheduler: bool = True  # run the periodic-job scheduler in this process
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.data_dir) / "citybrain.sqlite3"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+
+_ENV_MAP: dict[str, str] = {
+    "CITYBRAIN_ENV": "env",
+    "DATABASE_URL": "database_url",
+    "REDIS_URL": "redis_url",
+    "CITYBRAIN_DATA_DIR": "data_dir",
+    "CITYBRAIN_ADMIN_PHONES": "admin_phones",
+    "CITYBRAIN_AUTH_RATE_PER_CLIENT": "auth_rate_per_client",
+    "CITYBRAIN_OTP_RATE_PER_PHONE": "otp_rate_per_phone",
+    "CITYBRAIN_TRUSTED_PROXIES": "trusted_proxies",
+    "CITYBRAIN_ID_HMAC_KEY": "id_hmac_key",
+    "CITYBRAIN_ID_ENC_KEY": "id_enc_key",
+    "CITYBRAIN_TOKEN_SIGNING_KEY": "token_signing_key",
+    "CITYBRAIN_SQLITE_READERS": "sqlite_readers",
+    "CITYBRAIN_SCAN_RETENTION_DAYS": "scan_retention_days",
+    "CITYBRAIN_DUE_DAYS": "due_days",
+    "CITYBRAIN_JOBS_INLINE": "jobs_inline",
+    "CITYBRAIN_SCHEDULER": "scheduler",
+}
+_TUPLES = {"admin_phones", "trusted_proxies"}
+_BOOLS = {"jobs_inline", "scheduler"}
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, object] = {}
+    for var, field in _ENV_MAP.items():
+        value = environ.get(var)
+        if value is None or value == "":
+            continue
+        if field in _TUPLES:
+            raw[field] = tuple(p.strip() for p in value.split(",") if p.strip())
+        elif field in _BOOLS:
+            if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise SettingsError(f"{var} must be true or false, got {value!r}")
+            raw[field] = value.lower() in {"1", "true", "yes"}
+        else:
+            raw[field] = value
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        field = str(exc).rsplit("$.", 1)[-1].strip("`") if "$." in str(exc) else ""
+        var = next((v for v, f in _ENV_MAP.items() if f == field), field or "a setting")
+        raise SettingsError(f"bad value for {var}: {exc}") from None
+    if settings.auth_rate_per_client < 1:
+        raise SettingsError("CITYBRAIN_AUTH_RATE_PER_CLIENT must be at least 1")
+    if settings.database_url and not (
+        settings.uses_postgres or settings.database_url.startswith("sqlite:///")
+    ):
+        raise SettingsError("DATABASE_URL must be postgresql://… or sqlite:///path")
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from_env()

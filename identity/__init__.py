@@ -1,0 +1,1 @@
+"""Identity: citizens, real-name verification, OTP login, tokens, roles, venues and gates."""
