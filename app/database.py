@@ -62,10 +62,10 @@ class _WriterTransaction(SQLiteTransaction):
         try:
             if exception:
                 if not self._rolled_back:
-                    await self.rollback()
+                    await self.rollback()  # type: ignore[no-untyped-call]
             elif not self._committed and not self._rolled_back:
                 try:
-                    await self.commit()
+                    await self.commit()  # type: ignore[no-untyped-call]
                 except BaseException:
                     await self.connection.execute("ROLLBACK")
                     raise
@@ -89,7 +89,7 @@ class CityBrainSQLiteEngine(SQLiteEngine):
 
     async def _open(self, *, query_only: bool) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA synchronous = NORMAL")
@@ -147,7 +147,7 @@ class CityBrainSQLiteEngine(SQLiteEngine):
         table: Any = None,
     ) -> list[dict[str, Any]]:
         async with connection.execute(query, args or []) as cursor:
-            return list(await cursor.fetchall())
+            return list(await cursor.fetchall())  # type: ignore[arg-type]
 
     async def _run_in_new_connection(
         self,

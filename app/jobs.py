@@ -13,9 +13,9 @@ import contextvars
 import logging
 import random
 import time
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from app.database import after_commit, fetch
@@ -59,7 +59,9 @@ def periodic(every: int) -> Callable[[F], F]:
 
 
 class JobRunner(Protocol):
-    async def enqueue(self, name: str, kwargs: dict[str, Any], job_id: str | None = None) -> None: ...
+    async def enqueue(
+        self, name: str, kwargs: dict[str, Any], job_id: str | None = None
+    ) -> None: ...
 
     async def start(self) -> None: ...
 
@@ -69,30 +71,46 @@ class JobRunner(Protocol):
 class InProcessRunner:
     """Runs jobs as asyncio tasks in this process, retrying with backoff."""
 
+    SEEN_FOR = 3600.0  # seconds a job id is remembered, like a queue's job-id dedupe
+
     def __init__(self, *, inline: bool = False, max_tries: int = 5) -> None:
         self.inline = inline
         self.max_tries = max_tries
         self._running: set[asyncio.Task[None]] = set()
         self._seen: dict[str, float] = {}
 
-    async def enqueue(self, name: str, kwargs: dict[str, Any], job_id: str | None = None) -> None:
+    async def enqueue(
+        self,
+        name: str,
+        kwargs: dict[str, Any],
+        job_id: str | None = None,
+        defer_by: float | None = None,
+    ) -> None:
         if name not in TASKS:
             raise KeyError(f"unknown job {name}")
         if job_id is not None:
             if job_id in self._seen:
                 return
-            self._seen[job_id] = time.monotonic()
-        if self.inline:
+            self._remember(job_id)
+        if self.inline and not defer_by:
             await self._run(name, kwargs)
             return
         # A fresh context: the job must not inherit the caller's transaction.
         job = asyncio.get_running_loop().create_task(
-            self._run(name, kwargs), context=contextvars.Context()
+            self._run(name, kwargs, defer_by or 0.0), context=contextvars.Context()
         )
         self._running.add(job)
         job.add_done_callback(self._running.discard)
 
-    async def _run(self, name: str, kwargs: dict[str, Any]) -> None:
+    def _remember(self, job_id: str) -> None:
+        now = time.monotonic()
+        if len(self._seen) > 10_000:
+            self._seen = {k: t for k, t in self._seen.items() if now - t < self.SEEN_FOR}
+        self._seen[job_id] = now
+
+    async def _run(self, name: str, kwargs: dict[str, Any], delay: float = 0.0) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
         for attempt in range(1, self.max_tries + 1):
             try:
                 await TASKS[name](**kwargs)
@@ -116,22 +134,44 @@ class InProcessRunner:
 
 
 class ArqRunner:
-    """Queues jobs in Redis for `citybrain worker` (arq) processes."""
+    """Queues jobs in Redis for `citybrain worker` (arq) processes.
+
+    While Redis is down, enqueueing fails fast for a few seconds after each failure instead
+    of making every request wait on a connection timeout: the outbox sweeper re-queues what
+    was missed once Redis answers again.
+    """
+
+    RETRY_AFTER = 5.0  # seconds to fail fast after a failed enqueue
 
     def __init__(self, redis_url: str) -> None:
         self.redis_url = redis_url
         self._pool: Any = None
+        self._down_until = 0.0
 
     async def start(self) -> None:
         from arq import create_pool
         from arq.connections import RedisSettings
 
-        self._pool = await create_pool(RedisSettings.from_dsn(self.redis_url))
+        settings = RedisSettings.from_dsn(self.redis_url)
+        settings.conn_retries = 0
+        self._pool = await create_pool(settings)
 
-    async def enqueue(self, name: str, kwargs: dict[str, Any], job_id: str | None = None) -> None:
-        if self._pool is None:
-            await self.start()
-        await self._pool.enqueue_job(name, _job_id=job_id, **kwargs)
+    async def enqueue(
+        self,
+        name: str,
+        kwargs: dict[str, Any],
+        job_id: str | None = None,
+        defer_by: float | None = None,
+    ) -> None:
+        if time.monotonic() < self._down_until:
+            raise ConnectionError("queue unavailable (recent failure)")
+        try:
+            if self._pool is None:
+                await self.start()
+            await self._pool.enqueue_job(name, _job_id=job_id, _defer_by=defer_by, **kwargs)
+        except Exception:
+            self._down_until = time.monotonic() + self.RETRY_AFTER
+            raise
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -153,17 +193,22 @@ def get_runner() -> JobRunner:
     return _runner
 
 
-async def enqueue(fn: TaskFn | str, job_id: str | None = None, **kwargs: Any) -> None:
+async def enqueue(
+    fn: TaskFn | str, job_id: str | None = None, *, defer_by: float | None = None, **kwargs: Any
+) -> None:
+    """Queue a job (after `defer_by` seconds, if given); a known `job_id` is queued once."""
     name = fn if isinstance(fn, str) else task_name(fn)
-    await get_runner().enqueue(name, kwargs, job_id)
+    await get_runner().enqueue(name, kwargs, job_id, defer_by)
 
 
-def enqueue_after_commit(fn: TaskFn | str, job_id: str | None = None, **kwargs: Any) -> None:
+def enqueue_after_commit(
+    fn: TaskFn | str, job_id: str | None = None, *, defer_by: float | None = None, **kwargs: Any
+) -> None:
     """Queue a job once the current transaction commits; errors are logged, not raised."""
 
     async def hook() -> None:
         try:
-            await enqueue(fn, job_id, **kwargs)
+            await enqueue(fn, job_id, defer_by=defer_by, **kwargs)
         except Exception:
             log.exception("could not enqueue %s", fn if isinstance(fn, str) else task_name(fn))
 
