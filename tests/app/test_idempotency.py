@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,6 +32,7 @@ class TooMuch(ProblemError):
 
 
 runs: list[int] = []
+RUN = uuid.uuid4().hex[:8]  # keys stay unique when a database is reused
 
 
 @post("/orders/{who:str}", status_code=201)
@@ -62,8 +64,8 @@ async def tiny(client: Any) -> AsyncIterator[AsyncTestClient]:  # type: ignore[t
 class TestIdempotentRequests:
     async def test_replay_returns_first_response(self, tiny: AsyncTestClient) -> None:  # type: ignore[type-arg]
         before = len(runs)
-        first = await tiny.post("/orders/a", json={"amount": 5}, headers={"Idempotency-Key": "k1"})
-        again = await tiny.post("/orders/a", json={"amount": 5}, headers={"Idempotency-Key": "k1"})
+        first = await tiny.post(f"/orders/{RUN}a", json={"amount": 5}, headers={"Idempotency-Key": "k1"})
+        again = await tiny.post(f"/orders/{RUN}a", json={"amount": 5}, headers={"Idempotency-Key": "k1"})
         assert first.status_code == again.status_code == 201
         assert first.content == again.content
         assert again.headers["Idempotent-Replayed"] == "true"
@@ -71,38 +73,38 @@ class TestIdempotentRequests:
         assert len(runs) == before + 1
 
     async def test_key_is_scoped_to_caller(self, tiny: AsyncTestClient) -> None:  # type: ignore[type-arg]
-        a = await tiny.post("/orders/a", json={"amount": 6}, headers={"Idempotency-Key": "k2"})
-        b = await tiny.post("/orders/b", json={"amount": 6}, headers={"Idempotency-Key": "k2"})
+        a = await tiny.post(f"/orders/{RUN}a", json={"amount": 6}, headers={"Idempotency-Key": "k2"})
+        b = await tiny.post(f"/orders/{RUN}b", json={"amount": 6}, headers={"Idempotency-Key": "k2"})
         assert a.json()["run"] != b.json()["run"]
 
     async def test_same_key_other_body_is_refused(self, tiny: AsyncTestClient) -> None:  # type: ignore[type-arg]
-        await tiny.post("/orders/c", json={"amount": 7}, headers={"Idempotency-Key": "k3"})
-        reused = await tiny.post("/orders/c", json={"amount": 8}, headers={"Idempotency-Key": "k3"})
+        await tiny.post(f"/orders/{RUN}c", json={"amount": 7}, headers={"Idempotency-Key": "k3"})
+        reused = await tiny.post(f"/orders/{RUN}c", json={"amount": 8}, headers={"Idempotency-Key": "k3"})
         problem(reused, 422, "idempotency_key_reused")
 
     async def test_body_compared_as_parsed_json(self, tiny: AsyncTestClient) -> None:  # type: ignore[type-arg]
         headers = {"Idempotency-Key": "k4", "Content-Type": "application/json"}
-        first = await tiny.post("/orders/d", content=b'{"amount": 9}', headers=headers)
-        again = await tiny.post("/orders/d", content=b'{ "amount":9 }', headers=headers)
+        first = await tiny.post(f"/orders/{RUN}d", content=b'{"amount": 9}', headers=headers)
+        again = await tiny.post(f"/orders/{RUN}d", content=b'{ "amount":9 }', headers=headers)
         assert again.headers.get("Idempotent-Replayed") == "true"
         assert again.content == first.content
 
     async def test_missing_key_is_refused(self, tiny: AsyncTestClient) -> None:  # type: ignore[type-arg]
         before = len(runs)
-        problem(await tiny.post("/orders/e", json={"amount": 1}), 422, "idempotency_key_required")
+        problem(await tiny.post(f"/orders/{RUN}e", json={"amount": 1}), 422, "idempotency_key_required")
         assert len(runs) == before
 
     async def test_too_long_key_is_refused(self, tiny: AsyncTestClient) -> None:  # type: ignore[type-arg]
         response = await tiny.post(
-            "/orders/e", json={"amount": 1}, headers={"Idempotency-Key": "x" * 256}
+            f"/orders/{RUN}e", json={"amount": 1}, headers={"Idempotency-Key": "x" * 256}
         )
         problem(response, 422, "validation_error")
 
     async def test_domain_error_is_replayed(self, tiny: AsyncTestClient) -> None:  # type: ignore[type-arg]
         headers = {"Idempotency-Key": "k5"}
-        first = await tiny.post("/orders/f", json={"amount": 500}, headers=headers)
+        first = await tiny.post(f"/orders/{RUN}f", json={"amount": 500}, headers=headers)
         problem(first, 402, "too_much")
-        again = await tiny.post("/orders/f", json={"amount": 500}, headers=headers)
+        again = await tiny.post(f"/orders/{RUN}f", json={"amount": 500}, headers=headers)
         problem(again, 402, "too_much")
         assert again.headers["Idempotent-Replayed"] == "true"
 
@@ -110,7 +112,7 @@ class TestIdempotentRequests:
         before = len(runs)
         headers = {"Idempotency-Key": "k6"}
         responses = await asyncio.gather(
-            *[tiny.post("/orders/g", json={"amount": 3}, headers=headers) for _ in range(5)]
+            *[tiny.post(f"/orders/{RUN}g", json={"amount": 3}, headers=headers) for _ in range(5)]
         )
         assert len(runs) == before + 1
         statuses = sorted(r.status_code for r in responses)
