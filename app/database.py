@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -46,6 +46,7 @@ class _WriterTransaction(SQLiteTransaction):
     async def __aenter__(self) -> SQLiteTransaction:
         if self._parent is not None:
             return self._parent
+        self.engine.check_loop()
         await self.engine.writer_lock.acquire()
         try:
             self.connection = await self.engine.writer_connection()
@@ -81,6 +82,7 @@ class CityBrainSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, readers: int = 3) -> None:
         super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
         self.reader_count = max(1, readers)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.writer_lock = asyncio.Lock()
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
@@ -98,6 +100,18 @@ class CityBrainSQLiteEngine(SQLiteEngine):
             await connection.execute("PRAGMA query_only = 1")
         return connection
 
+    def check_loop(self) -> None:
+        """The locks and queues here belong to one event loop; a second loop would lose
+        wake-ups and hang. Fail loudly instead (tests: run DB code on the app's loop)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError(
+                "CityBrainSQLiteEngine used from a second event loop; in tests, run database "
+                "code on the app's loop (tests/app/portal.py: in_app)"
+            )
+
     async def writer_connection(self) -> aiosqlite.Connection:
         if self._writer is None:
             async with self._open_lock:
@@ -107,6 +121,7 @@ class CityBrainSQLiteEngine(SQLiteEngine):
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        self.check_loop()
         if self._readers is None:
             self._readers = asyncio.Queue()
         if self._readers.empty() and self._opened_readers < self.reader_count:
@@ -131,6 +146,9 @@ class CityBrainSQLiteEngine(SQLiteEngine):
                 await self._readers.get_nowait().close()
             self._readers = None
             self._opened_readers = 0
+        self._loop = None
+        self.writer_lock = asyncio.Lock()
+        self._open_lock = asyncio.Lock()
 
     # Piccolo calls these ------------------------------------------------------------------
 
@@ -159,6 +177,7 @@ class CityBrainSQLiteEngine(SQLiteEngine):
         if query_type in {"select", "count", "exists", "objects"} or _is_read(query):
             async with self.reader() as connection:
                 return await self._run_in_existing_connection(connection, query, args)
+        self.check_loop()
         async with self.writer_lock:
             connection = await self.writer_connection()
             return await self._run_in_existing_connection(connection, query, args)
@@ -201,13 +220,30 @@ def build_engine(settings: Settings) -> Engine[Any]:
 
 
 _engine: Engine[Any] | None = None
+_engine_override: contextvars.ContextVar[Engine[Any] | None] = contextvars.ContextVar(
+    "citybrain_engine_override", default=None
+)
 
 
 def get_engine() -> Engine[Any]:
+    override = _engine_override.get()
+    if override is not None:
+        return override
     global _engine
     if _engine is None:
         _engine = build_engine(get_settings())
     return _engine
+
+
+@contextmanager
+def using_engine(engine: Engine[Any]) -> Iterator[None]:
+    """Run this block, and the tasks it starts, against `engine` instead of the configured one
+    (tests and benchmarks); other tasks and threads keep the configured engine."""
+    token = _engine_override.set(engine)
+    try:
+        yield
+    finally:
+        _engine_override.reset(token)
 
 
 def is_postgres() -> bool:
@@ -268,7 +304,8 @@ def in_transaction() -> bool:
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     """Run raw SQL with `{}` placeholders (Piccolo's), on the right connection."""
     result = await get_engine().run_querystring(QueryString(sql, *args))
-    return list(result or [])
+    # Plain dicts on both engines: asyncpg's Records are read-only.
+    return [dict(row) for row in result or []]
 
 
 async def fetch_one(sql: str, *args: Any) -> dict[str, Any] | None:

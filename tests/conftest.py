@@ -45,8 +45,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 async def migrated() -> None:
     from app.cli import _migrate_async
+    from app.database import close_engine
 
     await _migrate_async()
+    # The app serves from its own loop (AsyncTestClient's portal): hand the engine over.
+    await close_engine()
 
 
 @pytest.fixture(scope="session")
