@@ -251,15 +251,18 @@ def is_postgres() -> bool:
 
 
 async def open_engine() -> None:
+    """Open the PostgreSQL pool (on the running loop: asyncpg pools belong to one loop)."""
     engine = get_engine()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=2, max_size=20)
 
 
 async def close_engine() -> None:
+    """Close what `open_engine` opened; harmless when nothing is open (Piccolo would warn)."""
     engine = get_engine()
     if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+        if engine.pool is not None:
+            await engine.close_connection_pool()
     elif isinstance(engine, CityBrainSQLiteEngine):
         await engine.close()
 

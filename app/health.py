@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Response, get
+from litestar.openapi.datastructures import ResponseSpec
 
 from app.database import fetch
 from app.redis import redis_ok
@@ -19,7 +20,12 @@ class Live(msgspec.Struct):
     status: str
 
 
-@get("/health", tags=["operations"], summary="Readiness: database and queue")
+@get(
+    "/health",
+    tags=["operations"],
+    summary="Readiness: database and queue",
+    responses={503: ResponseSpec(Health, description="The database is unavailable")},
+)
 async def readiness() -> Response[Health]:
     try:
         await fetch("SELECT 1 AS one")

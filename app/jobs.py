@@ -60,7 +60,11 @@ def periodic(every: int) -> Callable[[F], F]:
 
 class JobRunner(Protocol):
     async def enqueue(
-        self, name: str, kwargs: dict[str, Any], job_id: str | None = None
+        self,
+        name: str,
+        kwargs: dict[str, Any],
+        job_id: str | None = None,
+        defer_by: float | None = None,
     ) -> None: ...
 
     async def start(self) -> None: ...
@@ -69,7 +73,13 @@ class JobRunner(Protocol):
 
 
 class InProcessRunner:
-    """Runs jobs as asyncio tasks in this process, retrying with backoff."""
+    """Runs jobs as asyncio tasks in this process, retrying with backoff.
+
+    Jobs run on the app's event loop (the one `start()` ran on), whoever queues them: code on
+    another loop (a test calling a service directly, while the test client serves the app
+    from its own thread) hands the job over instead of running it where the app's
+    connections and locks do not live.
+    """
 
     SEEN_FOR = 3600.0  # seconds a job id is remembered, like a queue's job-id dedupe
 
@@ -78,6 +88,7 @@ class InProcessRunner:
         self.max_tries = max_tries
         self._running: set[asyncio.Task[None]] = set()
         self._seen: dict[str, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def enqueue(
         self,
@@ -92,12 +103,19 @@ class InProcessRunner:
             if job_id in self._seen:
                 return
             self._remember(job_id)
+        home = self._loop
+        if home is not None and home is not asyncio.get_running_loop() and home.is_running():
+            home.call_soon_threadsafe(self._spawn, name, kwargs, defer_by or 0.0)
+            return
         if self.inline and not defer_by:
             await self._run(name, kwargs)
             return
+        self._spawn(name, kwargs, defer_by or 0.0)
+
+    def _spawn(self, name: str, kwargs: dict[str, Any], delay: float) -> None:
         # A fresh context: the job must not inherit the caller's transaction.
         job = asyncio.get_running_loop().create_task(
-            self._run(name, kwargs, defer_by or 0.0), context=contextvars.Context()
+            self._run(name, kwargs, delay), context=contextvars.Context()
         )
         self._running.add(job)
         job.add_done_callback(self._running.discard)
@@ -122,12 +140,16 @@ class InProcessRunner:
                 await asyncio.sleep(min(30.0, 0.2 * 2**attempt) * (0.5 + random.random()))
 
     async def drain(self) -> None:
-        """Wait for every queued job (tests, shutdown)."""
+        """Wait for every queued job (tests, shutdown), from any event loop."""
+        home = self._loop
+        if home is not None and home is not asyncio.get_running_loop() and home.is_running():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.drain(), home))
+            return
         while self._running:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
     async def start(self) -> None:
-        return None
+        self._loop = asyncio.get_running_loop()
 
     async def close(self) -> None:
         await self.drain()
@@ -236,7 +258,13 @@ async def run_due_jobs(now: float | None = None) -> list[str]:
     for job in list(PERIODIC.values()):
         tick = int(now // job.every)
         if await claim_tick(job.name, tick):
-            await enqueue(job.name, job_id=f"{job.name}:{tick}")
+            try:
+                await enqueue(job.name, job_id=f"{job.name}:{tick}")
+            except Exception as exc:
+                # Not queued (Redis down): give the tick back so that a later loop retries it.
+                await fetch("DELETE FROM scheduled_tick WHERE job_tick = {}", f"{job.name}:{tick}")
+                log.warning("could not queue %s: %s", job.name, type(exc).__name__)
+                continue
             started.append(job.name)
     return started
 

@@ -14,7 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from app import domains, health
 from app.database import close_engine, open_engine
-from app.errors import exception_handlers
+from app.errors import ProblemDocsPlugin, exception_handlers
 from app.jobs import ArqRunner, InProcessRunner, JobRunner, scheduler_loop, set_runner
 from app.ratelimit import reset_limiter
 from app.redis import close_redis
@@ -42,9 +42,7 @@ async def lifespan(_: Litestar) -> AsyncIterator[None]:
     for hook in domains.lifecycle_hooks("on_startup"):
         await hook()
     stop = asyncio.Event()
-    scheduler = (
-        asyncio.create_task(scheduler_loop(stop)) if settings.scheduler else None
-    )
+    scheduler = asyncio.create_task(scheduler_loop(stop)) if settings.scheduler else None
     try:
         yield
     finally:
@@ -81,6 +79,6 @@ def create_app() -> Litestar:
         openapi_config=openapi,
         logging_config=None,
         request_max_body_size=2 * 1024 * 1024,
-        plugins=domains.plugins(),
+        plugins=[ProblemDocsPlugin(), *domains.plugins()],
         debug=False,
     )

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.settings import Settings, SettingsError, get_settings
 
-TOKEN_ALGORITHM = "ES256"
+TOKEN_ALGORITHM = "ES256"  # noqa: S105 (an algorithm name, not a secret)
 ISSUER = "citybrain"
 
 
@@ -211,7 +211,9 @@ def build_keyring(settings: Settings) -> Keyring:
                 "CITYBRAIN_TOKEN_SIGNING_KEY is required in production "
                 "(generated keys are for dev and test)"
             )
-        pem, _ = _load_or_generate(key_dir / "token_signing.pem", lambda: ec_key_to_pem(generate_ec_key()))
+        pem, _ = _load_or_generate(
+            key_dir / "token_signing.pem", lambda: ec_key_to_pem(generate_ec_key())
+        )
         generated = True
     signing_key = ec_key_from_pem(pem)
     return Keyring(

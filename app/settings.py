@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     admin_phones: tuple[str, ...] = ()
     auth_rate_per_client: int = msgspec.field(default=60)
     otp_rate_per_phone: int = 5  # OTP sends a phone may ask for in 10 minutes
+    gate_rate_per_client: int = 600  # gate token exchanges a minute from one client address
     trusted_proxies: tuple[str, ...] = ()
     # Secrets: base64url keys. Unset in dev/test: generated under data_dir/keys.
     id_hmac_key: str = ""
@@ -61,6 +62,7 @@ _ENV_MAP: dict[str, str] = {
     "CITYBRAIN_ADMIN_PHONES": "admin_phones",
     "CITYBRAIN_AUTH_RATE_PER_CLIENT": "auth_rate_per_client",
     "CITYBRAIN_OTP_RATE_PER_PHONE": "otp_rate_per_phone",
+    "CITYBRAIN_GATE_RATE_PER_CLIENT": "gate_rate_per_client",
     "CITYBRAIN_TRUSTED_PROXIES": "trusted_proxies",
     "CITYBRAIN_ID_HMAC_KEY": "id_hmac_key",
     "CITYBRAIN_ID_ENC_KEY": "id_enc_key",
@@ -96,8 +98,13 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         field = str(exc).rsplit("$.", 1)[-1].strip("`") if "$." in str(exc) else ""
         var = next((v for v, f in _ENV_MAP.items() if f == field), field or "a setting")
         raise SettingsError(f"bad value for {var}: {exc}") from None
-    if settings.auth_rate_per_client < 1:
-        raise SettingsError("CITYBRAIN_AUTH_RATE_PER_CLIENT must be at least 1")
+    for var in (
+        "CITYBRAIN_AUTH_RATE_PER_CLIENT",
+        "CITYBRAIN_OTP_RATE_PER_PHONE",
+        "CITYBRAIN_GATE_RATE_PER_CLIENT",
+    ):
+        if getattr(settings, _ENV_MAP[var]) < 1:
+            raise SettingsError(f"{var} must be at least 1")
     if settings.database_url and not (
         settings.uses_postgres or settings.database_url.startswith("sqlite:///")
     ):

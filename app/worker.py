@@ -1,12 +1,22 @@
-"""arq worker settings: the same task functions the in-process runner uses."""
+"""arq worker settings: the same task functions the in-process runner uses.
+
+The worker's own Redis connection retries with backoff for about a minute, so that a Redis
+restart or a network blip pauses the worker instead of killing it; jobs missed meanwhile are
+found again by the outbox sweeper.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings
 from arq.worker import func
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app import domains
 from app.database import close_engine, open_engine
@@ -44,11 +54,33 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     await close_engine()
 
 
+REDIS_RETRIES = 40  # with the backoff below: about a minute of Redis outage is ridden out
+
+
+def _patient_pool(url: str) -> ArqRedis:
+    retry = Retry(
+        ExponentialBackoff(cap=2.0, base=0.1),
+        REDIS_RETRIES,
+        # OSError too: a refused connect, so that the worker may even start before Redis.
+        supported_errors=(RedisConnectionError, RedisTimeoutError, OSError),  # type: ignore[arg-type]
+    )
+    pool: ArqRedis = ArqRedis.from_url(
+        url,
+        retry=retry,
+        retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
+        socket_connect_timeout=1,
+    )
+    return pool
+
+
 class WorkerSettings:
     functions = [_wrap(name) for name in TASKS]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url or "redis://localhost:6379")
+    redis_pool = _patient_pool(get_settings().redis_url or "redis://localhost:6379")
     max_tries = 5
-    job_timeout = 60
+    # Seconds a job may run; a job of a killed worker is run again this long (+10 s) later.
+    # Notifications take the same value as their claim lease (notifications/config.py).
+    job_timeout = int(os.environ.get("CITYBRAIN_JOB_TIMEOUT") or 60)
     keep_result = 60

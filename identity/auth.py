@@ -14,7 +14,7 @@ import msgspec
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, Unauthorized, declare_problems
 from app.security import get_keyring
 from identity import service
 
@@ -79,7 +79,12 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[CitizenPrincipal]]:
             raise Forbidden(f"This needs the {' or '.join(sorted(wanted))} role.")
         return citizen
 
+    declare_problems(dependency, Unauthorized, Forbidden)
     return dependency
+
+
+declare_problems(current_citizen, Unauthorized)
+declare_problems(current_gate, Unauthorized)
 
 
 citizen_dependency = {"citizen": Provide(current_citizen)}

@@ -11,7 +11,25 @@ Role = Literal["citizen", "health_admin", "platform_admin", "developer"]
 VenueKind = Literal["metro", "hotel", "park", "hospital", "mall", "office", "other"]
 Colour = Literal["green", "yellow", "red"]
 
-Phone = Annotated[str, msgspec.Meta(max_length=32)]
+
+def _documented(pattern: str, example: str) -> dict[str, object]:
+    """A pattern shown in OpenAPI but checked by the service, so that a mismatch is answered
+    with the contract's own code (`invalid_phone`, `invalid_otp`, `invalid_id_number`)."""
+    return {"examples": [example], "extra": {"pattern": pattern}}
+
+
+Phone = Annotated[
+    str, msgspec.Meta(max_length=32, extra_json_schema=_documented(r"^1[3-9]\d{9}$", "13800000000"))
+]
+OtpCode = Annotated[
+    str, msgspec.Meta(max_length=16, extra_json_schema=_documented(r"^\d{6}$", "123456"))
+]
+IdNumber = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=40, extra_json_schema=_documented(r"^\d{17}[\dXx]$", "11010519491231002X")
+    ),
+]
 
 
 class OtpRequest(msgspec.Struct):
@@ -25,7 +43,7 @@ class OtpSent(msgspec.Struct, omit_defaults=True):
 
 class TokenRequest(msgspec.Struct):
     phone: Phone
-    code: Annotated[str, msgspec.Meta(max_length=16)]
+    code: OtpCode
 
 
 class TokenPair(msgspec.Struct):
@@ -49,7 +67,7 @@ class Me(msgspec.Struct):
 
 class RealNameRequest(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    id_number: Annotated[str, msgspec.Meta(max_length=40)]
+    id_number: IdNumber
 
 
 class CitizenSummary(msgspec.Struct):

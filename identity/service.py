@@ -167,12 +167,14 @@ async def refresh(refresh_token: str) -> IssuedPair:
     async with atomic():
         spent = await fetch_one(
             "UPDATE refresh_token SET spent_at = {} WHERE token_hash = {} AND spent_at IS NULL "
+            "AND created_at > {} "
             "AND session IN (SELECT id FROM login_session WHERE revoked_at IS NULL) "
-            "RETURNING id, session, created_at",
+            "RETURNING id, session",
             now(),
             token_hash,
+            now() - REFRESH_TTL,
         )
-        if spent is not None and now() - _as_utc(spent["created_at"]) < REFRESH_TTL:
+        if spent is not None:
             login = await fetch_one(
                 "SELECT citizen FROM login_session WHERE id = {}", spent["session"]
             )
@@ -445,16 +447,32 @@ async def record_audit(actor_id: str, action: str, target: str) -> None:
     )
 
 
-async def list_audit(limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def _audit_position(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (created_at, id) a cursor points after; a cursor this API never made is a 422."""
     after = decode_cursor(cursor)
-    if after:
+    if not after:
+        return None
+    try:
+        created_at, entry_id = after
+        if not isinstance(created_at, str) or not isinstance(entry_id, str):
+            raise ValueError("cursor fields are not strings")
+        return _as_utc(created_at), entry_id
+    except ValueError:
+        raise ValidationFailed(
+            errors=[FieldError(field="cursor", message="not a cursor this API returned")]
+        ) from None
+
+
+async def list_audit(limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    position = _audit_position(cursor)
+    if position:
         rows = await fetch(
             "SELECT id, actor_id, action, target, created_at FROM audit_entry "
             "WHERE created_at < {} OR (created_at = {} AND id < {}) "
             f"ORDER BY created_at DESC, id DESC LIMIT {limit + 1}",
-            _as_utc(after[0]),
-            _as_utc(after[0]),
-            str(after[1]),
+            position[0],
+            position[0],
+            position[1],
         )
     else:
         rows = await fetch(
@@ -465,7 +483,9 @@ async def list_audit(limit: int, cursor: str | None) -> tuple[list[dict[str, Any
     rows = rows[:limit]
     for r in rows:
         r["created_at"] = _as_utc(r["created_at"])
-    next_cursor = encode_cursor(rows[-1]["created_at"].isoformat(), rows[-1]["id"]) if more else None
+    next_cursor = None
+    if more:
+        next_cursor = encode_cursor(rows[-1]["created_at"].isoformat(), rows[-1]["id"])
     return rows, next_cursor
 
 
@@ -476,13 +496,14 @@ async def create_venue(
     actor_id: str, name: str, kind: str, region_code: str, address: str, admission: list[str] | None
 ) -> dict[str, Any]:
     colours = admission or list(DEFAULT_ADMISSION.get(kind, ("green",)))
-    venue = {
+    passing = [c for c in ("green", "yellow", "red") if c in colours]
+    venue: dict[str, Any] = {
         "id": new_id(),
         "name": name,
         "kind": kind,
         "region_code": region_code,
         "address": address,
-        "admission": [c for c in ("green", "yellow", "red") if c in colours],
+        "admission": passing,
         "created_at": now(),
     }
     async with atomic():
@@ -494,7 +515,7 @@ async def create_venue(
             kind,
             region_code,
             address,
-            ",".join(venue["admission"]),
+            ",".join(passing),
             venue["created_at"],
         )
         await record_audit(actor_id, "venue.create", f"venue:{venue['id']}")
@@ -522,7 +543,8 @@ async def create_gate(actor_id: str, venue_id: str, name: str) -> tuple[str, str
         if await fetch_one("SELECT id FROM venue WHERE id = {}", venue_id) is None:
             raise NotFound("No such venue.")
         await fetch(
-            "INSERT INTO gate (id, venue, name, secret_hash, created_at) VALUES ({}, {}, {}, {}, {})",
+            "INSERT INTO gate (id, venue, name, secret_hash, created_at) "
+            "VALUES ({}, {}, {}, {}, {})",
             gate_id,
             venue_id,
             name,

@@ -16,6 +16,7 @@ os.environ["CITYBRAIN_DATA_DIR"] = _DATA
 os.environ.setdefault("CITYBRAIN_ADMIN_PHONES", "19900000001")
 os.environ.setdefault("CITYBRAIN_AUTH_RATE_PER_CLIENT", "1000000")
 os.environ.setdefault("CITYBRAIN_OTP_RATE_PER_PHONE", "1000")
+os.environ.setdefault("CITYBRAIN_GATE_RATE_PER_CLIENT", "1000000")
 os.environ["CITYBRAIN_SCHEDULER"] = "false"
 
 from collections.abc import AsyncIterator  # noqa: E402

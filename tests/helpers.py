@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from httpx import Response
@@ -20,7 +21,11 @@ def new_phone() -> str:
     return f"137{next(_phones):08d}"
 
 
-def new_id_number(region: str = "330106", birth: str = "19900307") -> str:
+def new_id_number(region: str = "330106", birth: str | None = None) -> str:
+    """A valid, almost surely unused number: random birth date, counted sequence."""
+    if birth is None:
+        born = date(1950, 1, 1) + timedelta(days=random.randrange(0, 365 * 55))
+        birth = born.strftime("%Y%m%d")
     n = next(_ids) % 1000
     first17 = f"{region}{birth}{n:03d}"
     return first17 + check_digit(first17)
@@ -112,12 +117,19 @@ class Api:
         assert response.status_code == 200, response.text
         return citizen
 
-    async def venue(self, kind: str = "metro", region_code: str = "330106", **extra: Any) -> dict[str, Any]:
+    async def venue(
+        self, kind: str = "metro", region_code: str = "330106", **extra: Any
+    ) -> dict[str, Any]:
         admin = await self.admin()
         response = await self.client.post(
             "/api/v1/admin/venues",
-            json={"name": f"测试{kind}", "kind": kind, "region_code": region_code,
-                  "address": "杭州市", **extra},
+            json={
+                "name": f"测试{kind}",
+                "kind": kind,
+                "region_code": region_code,
+                "address": "杭州市",
+                **extra,
+            },
             headers=admin.headers,
         )
         assert response.status_code == 201, response.text
@@ -128,7 +140,8 @@ class Api:
         admin = await self.admin()
         venue = venue or await self.venue(kind)
         response = await self.client.post(
-            f"/api/v1/admin/venues/{venue['id']}/gates", json={"name": "1号闸机"},
+            f"/api/v1/admin/venues/{venue['id']}/gates",
+            json={"name": "1号闸机"},
             headers=admin.headers,
         )
         assert response.status_code == 201, response.text
@@ -138,8 +151,13 @@ class Api:
             json={"gate_id": created["gate_id"], "device_secret": created["device_secret"]},
         )
         assert token.status_code == 200, token.text
-        return Gate(venue["id"], created["gate_id"], created["device_secret"],
-                    token.json()["access_token"], venue)
+        return Gate(
+            venue["id"],
+            created["gate_id"],
+            created["device_secret"],
+            token.json()["access_token"],
+            venue,
+        )
 
 
 def problem(response: Response, status: int, code: str) -> dict[str, Any]:

@@ -21,6 +21,72 @@ from litestar.testing import AsyncTestClient
 T = TypeVar("T")
 
 
+class AppTransport(httpx.AsyncBaseTransport):
+    """httpx to an ASGI app on the current loop, like `httpx.ASGITransport`, except that an
+    event stream (which never ends by itself) is cut after `stream_window` seconds: the answer
+    holds the status, the headers and the events sent so far."""
+
+    def __init__(self, app: Any, stream_window: float = 0.3) -> None:
+        self.app = app
+        self.stream_window = stream_window
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for (k, v) in request.headers.raw],
+            "scheme": request.url.scheme,
+            "path": request.url.path,
+            "raw_path": request.url.raw_path.split(b"?")[0],
+            "query_string": request.url.query,
+            "server": (request.url.host, request.url.port),
+            "client": ("127.0.0.1", 50000),
+            "root_path": "",
+        }
+        sent_body = False
+        gone = asyncio.Event()
+        started = asyncio.Event()
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", []))
+                started.set()
+            elif message["type"] == "http.response.body" and request.method != "HEAD":
+                chunks.append(message.get("body", b""))
+
+        task = asyncio.create_task(self.app(scope, receive, send))
+        waiter = asyncio.create_task(started.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        content_type = dict(headers).get(b"content-type", b"")
+        if not task.done() and content_type.startswith(b"text/event-stream"):
+            await asyncio.wait({task}, timeout=self.stream_window)
+            gone.set()  # the client leaves, as a browser closing the page would
+            await asyncio.wait({task}, timeout=2)
+            if not task.done():
+                task.cancel()
+        else:
+            await task
+        gone.set()
+        stream = httpx.ByteStream(b"".join(chunks))
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
+
+
 async def in_app(
     client: AsyncTestClient,  # type: ignore[type-arg]
     fn: Callable[..., Awaitable[T]],
@@ -41,7 +107,7 @@ async def concurrently(
     app's loop, so that they interleave at every await; answers in the order asked."""
 
     async def send_all() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=client.app)
+        transport = AppTransport(client.app)
         async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as http:
             return list(await asyncio.gather(*(http.request(**r) for r in requests)))
 

@@ -1,0 +1,147 @@
+"""Scan latency on a big database against an almost empty one (SQLite), in one run.
+
+1. An almost empty database: migrate, start the server, create a venue, a gate and
+   `--people` citizens over HTTP, and load `POST /api/v1/gate/scans` for `--seconds`.
+2. A big one: migrate, then bulk-generate with raw SQL (the server stopped) `--citizens`
+   citizens (1,000,000) with a health status each and `--scans` scan records (10,000,000)
+   over the last 27 days at 5,000 venues (indexes dropped during the load and rebuilt, as a
+   restore would), then the same set-up and load.
+
+    .venv/bin/python bench/scale.py [--citizens 1000000] [--scans 10000000]
+                                    [--concurrency 16] [--seconds 10]
+
+Prints p50/p99 latency and throughput of both and the ratios (target: within 1.5×).
+The default concurrency is moderate, so that latency measures the work, not a queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scan as scanbench  # noqa: E402  (bench/scan.py)
+
+SCAN_INDEXES = {
+    "hc_scan_venue_time": "hc_scan (venue_id, scanned_at)",
+    "hc_scan_citizen_time": "hc_scan (citizen_id, scanned_at)",
+    "hc_scan_time": "hc_scan (scanned_at)",
+    "hc_scan_jti": "hc_scan (jti)",
+}
+BATCH = 1_000_000
+
+
+def _numbers(count: int, offset: int = 0) -> str:
+    return (
+        f"WITH RECURSIVE n(i) AS (SELECT {offset} UNION ALL SELECT i + 1 FROM n "
+        f"WHERE i < {offset + count - 1}) "
+    )
+
+
+def bulk_generate(path: Path, citizens: int, scans: int) -> None:
+    """Raw SQL into the migrated database file: citizens, statuses, then scans."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -1000000")
+    started = time.perf_counter()
+    stamp = "2026-01-01 00:00:00+00:00"
+    citizen_id = "printf('00000000-0000-4000-8000-%012d', {})"
+    db.execute("BEGIN")
+    db.execute(
+        _numbers(citizens)
+        + "INSERT INTO citizen (id, phone, roles, real_name_verified, name_masked, created_at) "
+        f"SELECT {citizen_id.format('i')}, printf('15%09d', i), 'citizen', 1, '张*', '{stamp}' "
+        "FROM n"
+    )
+    db.execute(
+        _numbers(citizens)
+        + "INSERT INTO hc_status (citizen_id, name_masked, colour, rule_id, reason, since, "
+        "restart_day, streak, last_checkin_day, updated_at) "
+        f"SELECT {citizen_id.format('i')}, '张*', CASE WHEN i % 50 = 0 THEN 'yellow' "
+        f"ELSE 'green' END, 'HC-G01', 'No risk declared', '{stamp}', '2026-01-01', 0, NULL, "
+        f"'{stamp}' FROM n"
+    )
+    db.execute("COMMIT")
+    print(f"  {citizens:,} citizens and statuses in {time.perf_counter() - started:.0f} s")
+    for name in SCAN_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+    first = datetime.now(UTC) - timedelta(days=27)
+    step = timedelta(days=27).total_seconds() / max(1, scans)
+    epoch = first.timestamp()
+    for offset in range(0, scans, BATCH):
+        count = min(BATCH, scans - offset)
+        db.execute("BEGIN")
+        db.execute(
+            _numbers(count, offset)
+            + "INSERT INTO hc_scan (id, venue_id, gate_id, citizen_id, jti, source, result, "
+            "reason, colour, flagged, scanned_at, recorded_at) "
+            "SELECT printf('%08x-0000-4000-8000-%012x', i / 65536, i), "
+            "printf('00000000-0000-4000-9000-%012d', i % 5000), "
+            "printf('00000000-0000-4000-a000-%012d', i % 5000), "
+            f"{citizen_id.format(f'(i * 7919) % {citizens}')}, "
+            "lower(hex(randomblob(8))), 'code', 'pass', NULL, 'green', 0, "
+            f"strftime('%Y-%m-%d %H:%M:%f', {epoch} + i * {step}, 'unixepoch') || '+00:00', "
+            f"strftime('%Y-%m-%d %H:%M:%f', {epoch} + i * {step}, 'unixepoch') || '+00:00' "
+            "FROM n"
+        )
+        db.execute("COMMIT")
+        print(f"  {offset + count:,} scans, {time.perf_counter() - started:.0f} s", flush=True)
+    for name, target in SCAN_INDEXES.items():
+        db.execute(f"CREATE INDEX {name} ON {target}")
+        print(f"  index {name}, {time.perf_counter() - started:.0f} s", flush=True)
+    db.execute("ANALYZE")
+    db.close()
+
+
+async def measure(data_dir: str, people: int, concurrency: int, seconds: float) -> scanbench.Result:
+    port = scanbench.free_port()
+    server = scanbench.start_server(data_dir, port)
+    try:
+        await scanbench.wait_ready(f"http://127.0.0.1:{port}", server)
+        scene = await scanbench.build_scene(f"http://127.0.0.1:{port}", people)
+        _, scans = await scanbench.measure(port, scene, concurrency, seconds, "raw")
+        return scans
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--citizens", type=int, default=1_000_000)
+    parser.add_argument("--scans", type=int, default=10_000_000)
+    parser.add_argument("--people", type=int, default=50, help="citizens scanned in the load")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+
+    empty = tempfile.mkdtemp(prefix="citybrain-scale-empty-")
+    scanbench.migrate(empty)
+    print("almost empty database")
+    small = await measure(empty, args.people, args.concurrency, args.seconds)
+    print(" ", small.line())
+
+    big = tempfile.mkdtemp(prefix="citybrain-scale-big-")
+    scanbench.migrate(big)
+    print(f"generating {args.citizens:,} citizens and {args.scans:,} scans in {big}")
+    bulk_generate(Path(big) / "citybrain.sqlite3", args.citizens, args.scans)
+    size = (Path(big) / "citybrain.sqlite3").stat().st_size / 2**30
+    print(f"big database ({size:.1f} GiB)")
+    large = await measure(big, args.people, args.concurrency, args.seconds)
+    print(" ", large.line())
+    for label, p in (("p50", 0.5), ("p99", 0.99)):
+        ratio = large.percentile(p) / small.percentile(p)
+        print(f"{label} latency big / empty: {ratio:.2f}× (target ≤ 1.5×)")
+    print(f"throughput big / empty: {large.rate / small.rate:.2f}×")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Health code: declarations, colour rules, signed rotating codes, QR images, gate scans."""

@@ -1,0 +1,1 @@
+"""Versioned colour rulesets (JSON data; format in docs/healthcode-rules.md)."""

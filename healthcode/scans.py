@@ -1,0 +1,398 @@
+"""Gate scans: online codes, ID cards and offline batches, written to the scan log.
+
+The online path is the hot one: the code is verified against in-memory key objects, the
+subject is opened without a query, one indexed query reads the colour, the masked name and
+whether this code's jti was already used at another venue, the venue's admission policy
+comes from a short in-process cache, and the record is committed in a group with the scans
+that arrived meanwhile (one transaction for all of them) before the answer is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from app.database import atomic, fetch, fetch_one, in_transaction
+from app.security import new_id
+from app.settings import get_settings
+from healthcode import codes
+from healthcode.clock import clock
+from healthcode.schemas import OfflineResult, OfflineScanItem, Rejected, ScanOut
+from identity.auth import GatePrincipal
+
+VENUE_CACHE_SECONDS = 30.0
+MAX_BATCH = 200
+OFFLINE_FUTURE_SKEW = timedelta(minutes=5)
+_COLUMNS = (
+    "id, venue_id, gate_id, citizen_id, jti, source, result, reason, colour, flagged, "
+    "scanned_at, recorded_at"
+)
+_ROW = "(" + ", ".join(["{}"] * 12) + ")"
+Row = tuple[Any, ...]
+
+
+async def _insert(rows: list[Row], *, skip_duplicates: bool = False) -> list[dict[str, Any]]:
+    sql = f"INSERT INTO hc_scan ({_COLUMNS}) VALUES {', '.join([_ROW] * len(rows))}"
+    if skip_duplicates:
+        sql += " ON CONFLICT (id) DO NOTHING RETURNING id"
+    return await fetch(sql, *[value for row in rows for value in row])
+
+
+class GroupCommit:
+    """Commits the scan records that arrive while a commit is running in the next one."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._pending: list[tuple[Row, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.commits = 0  # transactions, and rows written through them (for tests, benches)
+        self.written = 0
+
+    async def write(self, row: Row) -> None:
+        """Return once `row` is committed (at once inside a caller's transaction)."""
+        if in_transaction():
+            await _insert([row])
+            return
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._pending.append((row, future))
+        if self._task is None or self._task.done() or self._loop is not loop:
+            self._loop = loop
+            # Outside a transaction (checked above), so the copied context joins none.
+            self._task = loop.create_task(self._drain())
+        await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: len(batch)]
+            try:
+                # One multi-row INSERT is atomic on its own (autocommit): one round trip.
+                await _insert([row for row, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                self.commits += 1
+                self.written += len(batch)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+
+writer = GroupCommit()
+_venues: dict[str, tuple[float, frozenset[str]]] = {}
+_recent_jti: dict[str, tuple[str, float]] = {}  # jti → (venue, expiry): the uncommitted window
+
+
+async def admission(venue_id: str) -> frozenset[str]:
+    """The colours the venue admits (cached briefly: a policy change applies within 30 s)."""
+    cached = _venues.get(venue_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    from identity.service import get_venue
+
+    venue = await get_venue(venue_id)
+    colours = frozenset(venue["admission"]) if venue else frozenset({"green"})
+    _venues[venue_id] = (time.monotonic() + VENUE_CACHE_SECONDS, colours)
+    return colours
+
+
+def _remember_jti(jti: str, venue_id: str) -> str | None:
+    """Note this code at this venue; return another venue already seen in this process."""
+    now = time.monotonic()
+    if len(_recent_jti) > 50_000:
+        for key in [k for k, (_, expiry) in _recent_jti.items() if expiry < now]:
+            del _recent_jti[key]
+    seen = _recent_jti.get(jti)
+    if seen is not None and seen[1] >= now and seen[0] != venue_id:
+        return seen[0]
+    _recent_jti[jti] = (venue_id, now + codes.LIFETIME_SECONDS + codes.CLOCK_SKEW_SECONDS)
+    return None
+
+
+async def _answer(
+    gate: GatePrincipal,
+    now: datetime,
+    *,
+    source: str,
+    citizen_id: str | None,
+    colour: str | None,
+    name_masked: str | None,
+    reason: str | None,
+    jti: str | None = None,
+    flagged: bool = False,
+    show: bool = True,
+) -> ScanOut:
+    """Commit the scan record, then return what the gate may see."""
+    scan_id = new_id()
+    result = "deny" if reason else "pass"
+    await writer.write(
+        (
+            scan_id,
+            gate.venue_id,
+            gate.gate_id,
+            citizen_id,
+            jti,
+            source,
+            result,
+            reason,
+            colour,
+            flagged,
+            now,
+            now,
+        )
+    )
+    return ScanOut(
+        scan_id=scan_id,
+        result=result,  # type: ignore[arg-type]
+        colour=colour if show else None,  # type: ignore[arg-type]
+        name_masked=name_masked if show else None,
+        reason=reason,  # type: ignore[arg-type]
+        scanned_at=now,
+    )
+
+
+async def _decide(gate: GatePrincipal, colour: str) -> str | None:
+    return None if colour in await admission(gate.venue_id) else f"colour_{colour}"
+
+
+async def _name(citizen_id: str, stored: str | None) -> str | None:
+    if stored is not None:
+        return stored
+    from identity.service import citizen_brief
+
+    brief = await citizen_brief(citizen_id)
+    return brief.name_masked if brief else None
+
+
+async def scan_code(gate: GatePrincipal, code: str) -> ScanOut:
+    """An online scan: decided on the holder's colour now, under the venue's policy."""
+    now = clock.now()
+    try:
+        verified = await codes.verify(code, now)
+    except codes.CodeRejected as rejected:
+        return await _answer(
+            gate,
+            now,
+            source="code",
+            citizen_id=rejected.citizen_id,
+            colour=None,
+            name_masked=None,
+            reason=rejected.reason,
+        )
+    citizen_id, jti = verified.citizen_id, verified.jti
+    row = await fetch_one(
+        "SELECT s.colour, s.name_masked, (SELECT r.venue_id FROM hc_scan r WHERE r.jti = {} "
+        "AND r.venue_id <> {} LIMIT 1) AS other_venue FROM hc_status s WHERE s.citizen_id = {}",
+        jti,
+        gate.venue_id,
+        citizen_id,
+    )
+    if row is None:
+        return await _answer(
+            gate,
+            now,
+            source="code",
+            citizen_id=None,
+            colour=None,
+            name_masked=None,
+            reason="unknown_person",
+            jti=jti,
+        )
+    seen_elsewhere = _remember_jti(jti, gate.venue_id)
+    if seen_elsewhere is not None or row["other_venue"] is not None:
+        return await _answer(
+            gate,
+            now,
+            source="code",
+            citizen_id=citizen_id,
+            colour=row["colour"],
+            name_masked=None,
+            reason="code_replayed",
+            jti=jti,
+            flagged=True,
+            show=False,
+        )
+    colour = str(row["colour"])
+    return await _answer(
+        gate,
+        now,
+        source="code",
+        citizen_id=citizen_id,
+        colour=colour,
+        name_masked=await _name(citizen_id, row["name_masked"]),
+        reason=await _decide(gate, colour),
+        jti=jti,
+    )
+
+
+async def scan_id_card(gate: GatePrincipal, id_number: str) -> ScanOut:
+    """Sensorless verification: the ID card's number, looked up by its keyed hash."""
+    from identity.service import citizen_by_id_number
+
+    now = clock.now()
+    brief = await citizen_by_id_number(id_number)
+    row = (
+        await fetch_one("SELECT colour FROM hc_status WHERE citizen_id = {}", brief.id)
+        if brief is not None
+        else None
+    )
+    if brief is None or row is None:
+        return await _answer(
+            gate,
+            now,
+            source="id_card",
+            citizen_id=brief.id if brief else None,
+            colour=None,
+            name_masked=None,
+            reason="unknown_person",
+            show=False,
+        )
+    colour = str(row["colour"])
+    return await _answer(
+        gate,
+        now,
+        source="id_card",
+        citizen_id=brief.id,
+        colour=colour,
+        name_masked=brief.name_masked,
+        reason=await _decide(gate, colour),
+    )
+
+
+async def _offline_row(
+    gate: GatePrincipal, raw: Any, now: datetime
+) -> tuple[Row | None, Rejected | None]:
+    scan_id = raw.get("scan_id") if isinstance(raw, dict) else None
+    label = scan_id if isinstance(scan_id, str) and len(scan_id) <= 64 else None
+    try:
+        item = msgspec.convert(raw, OfflineScanItem)
+        scan_id = str(uuid.UUID(item.scan_id))
+    except (msgspec.ValidationError, ValueError, TypeError):
+        return None, Rejected(label, "invalid_item")
+    scanned_at = item.scanned_at
+    retention = timedelta(days=get_settings().scan_retention_days)
+    if scanned_at.tzinfo is None or not now - retention < scanned_at < now + OFFLINE_FUTURE_SKEW:
+        return None, Rejected(label, "invalid_scanned_at")
+    try:
+        verified = await codes.verify(item.code, scanned_at, check_expiry=False, retired_keys=True)
+    except codes.CodeRejected as rejected:
+        return None, Rejected(label, rejected.reason)
+    skew = timedelta(seconds=codes.CLOCK_SKEW_SECONDS)
+    if not verified.issued_at - skew <= scanned_at <= verified.expires_at + skew:
+        return None, Rejected(label, "code_expired")
+    reason = f"colour_{verified.colour}" if item.result == "deny" else None
+    row = (
+        scan_id,
+        gate.venue_id,
+        gate.gate_id,
+        verified.citizen_id,
+        verified.jti,
+        "offline",
+        item.result,
+        reason,
+        verified.colour,
+        False,
+        scanned_at,
+        now,
+    )
+    return row, None
+
+
+async def upload_offline(gate: GatePrincipal, items: list[Any]) -> OfflineResult:
+    """Record scans a gate made offline; idempotent by scan_id; bad items rejected alone."""
+    now = clock.now()
+    rows: dict[str, Row] = {}
+    rejected: list[Rejected] = []
+    in_batch_duplicates = 0
+    for raw in items:
+        row, problem = await _offline_row(gate, raw, now)
+        if problem is not None:
+            rejected.append(problem)
+        elif row is not None and row[0] in rows:
+            in_batch_duplicates += 1
+        elif row is not None:
+            rows[row[0]] = row
+    rows = await _known_people(rows, rejected)
+    rows = await _flag_replays(rows, gate.venue_id)
+    accepted = 0
+    async with atomic():
+        batch = list(rows.values())
+        for start in range(0, len(batch), MAX_BATCH):
+            accepted += len(await _insert(batch[start : start + MAX_BATCH], skip_duplicates=True))
+    duplicates = len(rows) - accepted + in_batch_duplicates
+    return OfflineResult(accepted=accepted, duplicates=duplicates, rejected=rejected)
+
+
+def _marks(count: int) -> str:
+    return ", ".join(["{}"] * count)
+
+
+async def _known_people(rows: dict[str, Row], rejected: list[Rejected]) -> dict[str, Row]:
+    ids = sorted({row[3] for row in rows.values()})
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found = await fetch(
+            f"SELECT citizen_id FROM hc_status WHERE citizen_id IN ({_marks(len(chunk))})",
+            *chunk,
+        )
+        known.update(r["citizen_id"] for r in found)
+    kept = {}
+    for scan_id, row in rows.items():
+        if row[3] in known:
+            kept[scan_id] = row
+        else:
+            rejected.append(Rejected(scan_id, "unknown_person"))
+    return kept
+
+
+async def _flag_replays(rows: dict[str, Row], venue_id: str) -> dict[str, Row]:
+    """Flag an offline record whose code was used at another venue (no denial: it is past)."""
+    jtis = sorted({row[4] for row in rows.values()})
+    elsewhere: set[str] = set()
+    for start in range(0, len(jtis), 500):
+        chunk = jtis[start : start + 500]
+        found = await fetch(
+            f"SELECT DISTINCT jti FROM hc_scan WHERE jti IN ({_marks(len(chunk))}) "
+            "AND venue_id <> {}",
+            *chunk,
+            venue_id,
+        )
+        elsewhere.update(r["jti"] for r in found)
+    return {k: (row[:9] + (row[4] in elsewhere,) + row[10:]) for k, row in rows.items()}
+
+
+async def purge_expired(
+    now: datetime | None = None, retention_days: int | None = None, chunk: int = 5000
+) -> int:
+    """Delete scan records past the retention period (CITYBRAIN_SCAN_RETENTION_DAYS), a chunk
+    per transaction; declarations, visits and check-ins go after max(retention, 14 days)."""
+    now = now or clock.now()
+    retention = timedelta(days=retention_days or get_settings().scan_retention_days)
+    cutoff = now - retention
+    purged = 0
+    while True:
+        async with atomic():
+            rows = await fetch(
+                "DELETE FROM hc_scan WHERE id IN (SELECT id FROM hc_scan WHERE scanned_at < {} "
+                f"LIMIT {int(chunk)}) RETURNING id",
+                cutoff,
+            )
+        purged += len(rows)
+        if len(rows) < chunk:
+            break
+    personal = now - max(retention, timedelta(days=14))
+    async with atomic():
+        await fetch("DELETE FROM hc_visit WHERE declared_at < {}", personal)
+        await fetch("DELETE FROM hc_checkin WHERE created_at < {}", personal)
+        await fetch("DELETE FROM hc_declaration WHERE created_at < {}", personal)
+    return purged

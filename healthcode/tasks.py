@@ -1,0 +1,27 @@
+"""Health-code jobs: recomputing the visitors of a newly risky region, purging the scan log."""
+
+from __future__ import annotations
+
+import logging
+
+from app.jobs import periodic, task
+
+log = logging.getLogger("citybrain.healthcode")
+
+
+@task
+async def recompute_region(code: str, level: str, listed_at: str) -> None:
+    """Raise everyone who declared a visit to a newly risky region in the last 14 days."""
+    from healthcode.service import recompute_region as recompute
+
+    changed = await recompute(code, level, listed_at)
+    log.info("risk region %s (%s): %d citizens raised", code, level, changed)
+
+
+@periodic(3600)
+async def purge_scan_log() -> None:
+    """Delete scan records older than CITYBRAIN_SCAN_RETENTION_DAYS (default 28)."""
+    from healthcode.scans import purge_expired
+
+    purged = await purge_expired()
+    log.info("scan log purge: %d records past retention", purged)

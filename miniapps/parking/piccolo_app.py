@@ -1,0 +1,15 @@
+"""Parking's Piccolo app: its tables and its own migrations (no dependency on the core's)."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from miniapps.parking.tables import TABLES
+
+APP_CONFIG = AppConfig(
+    app_name="parking",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

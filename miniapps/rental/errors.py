@@ -1,0 +1,49 @@
+"""Rental's failures, each with a stable code the app can act on."""
+
+from __future__ import annotations
+
+from miniapps.sdk import Conflict, Forbidden, ProblemError
+
+
+class ListingUnavailable(Conflict):
+    code, title = "listing_unavailable", "The home is already let"
+
+
+class OwnListing(Conflict):
+    code, title = "own_listing", "This is your own listing"
+
+
+class ViewingExists(Conflict):
+    code, title = "viewing_exists", "You already booked a viewing of this home"
+
+
+class ViewingNotBooked(Conflict):
+    code, title = "viewing_not_booked", "The viewing is cancelled"
+
+
+class LeaseNotOffered(Conflict):
+    code, title = "lease_not_offered", "The lease is not an open offer"
+
+
+class OfferExpired(Conflict):
+    code, title = "offer_expired", "The lease's start date has passed"
+
+
+class LeaseNotActive(Conflict):
+    code, title = "lease_not_active", "The lease is not running"
+
+
+# The wallet's and identity's own answers, passed through unchanged. Declared here only so
+# that the OpenAPI document lists them (`opt["problems"]`); this package never raises them.
+
+
+class CreditLimitExceeded(ProblemError):
+    status, code, title = 402, "credit_limit_exceeded", "Credit limit exceeded"
+
+
+class WalletSuspended(ProblemError):
+    status, code, title = 402, "wallet_suspended", "Wallet suspended for an overdue bill"
+
+
+class RealNameRequired(Forbidden):
+    code, title = "real_name_required", "Real-name verification required"

@@ -1,0 +1,63 @@
+"""The client address that per-client limits use: the peer, or behind trusted proxies the
+last hop they did not add themselves."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import msgspec
+import pytest
+
+import app.net
+from app.net import client_address
+from app.settings import get_settings
+
+
+def connection(peer: str | None, forwarded: str | None = None) -> Any:
+    """The two things `client_address` reads of a request."""
+    headers = {"x-forwarded-for": forwarded} if forwarded is not None else {}
+    return SimpleNamespace(client=SimpleNamespace(host=peer) if peer else None, headers=headers)
+
+
+@pytest.fixture
+def trust(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = msgspec.structs.replace(
+        get_settings(), trusted_proxies=("10.0.0.0/8", "fd00::/8", "127.0.0.1")
+    )
+    monkeypatch.setattr(app.net, "get_settings", lambda: settings)
+
+
+class TestClientAddress:
+    def test_without_trusted_proxies_the_header_is_ignored(self) -> None:
+        assert get_settings().trusted_proxies == ()
+        assert client_address(connection("203.0.113.9", "198.51.100.1")) == "203.0.113.9"
+
+    @pytest.mark.usefixtures("trust")
+    def test_an_untrusted_peer_cannot_claim_another_address(self) -> None:
+        assert client_address(connection("203.0.113.9", "198.51.100.1")) == "203.0.113.9"
+
+    @pytest.mark.usefixtures("trust")
+    def test_behind_one_trusted_proxy(self) -> None:
+        assert client_address(connection("10.0.0.2", "198.51.100.1")) == "198.51.100.1"
+
+    @pytest.mark.usefixtures("trust")
+    def test_a_forged_leftmost_hop_is_ignored(self) -> None:
+        forwarded = "1.1.1.1, 198.51.100.1, 10.0.0.7"  # client sent 1.1.1.1 itself
+        assert client_address(connection("10.0.0.2", forwarded)) == "198.51.100.1"
+
+    @pytest.mark.usefixtures("trust")
+    def test_ipv6(self) -> None:
+        assert client_address(connection("fd00::1", "2001:db8::5")) == "2001:db8::5"
+
+    @pytest.mark.usefixtures("trust")
+    def test_only_trusted_hops(self) -> None:
+        assert client_address(connection("127.0.0.1", "10.1.1.1, 10.0.0.3")) == "10.1.1.1"
+
+    @pytest.mark.usefixtures("trust")
+    def test_a_trusted_peer_without_the_header(self) -> None:
+        assert client_address(connection("10.0.0.2")) == "10.0.0.2"
+        assert client_address(connection("10.0.0.2", " , ")) == "10.0.0.2"
+
+    def test_no_peer(self) -> None:
+        assert client_address(connection(None)) == "unknown"

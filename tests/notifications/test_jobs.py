@@ -1,0 +1,90 @@
+"""The job runner pieces notifications rely on: ticks claimed once, deferred jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from app import jobs
+from app.jobs import InProcessRunner, run_due_jobs
+from tests.helpers import Api
+from tests.notifications.helpers import in_app, sql
+
+NAME = "tests.notifications.hourly_probe"
+
+
+@pytest.fixture
+def ran(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """An hourly job registered for this test only (the registry is process-wide)."""
+    calls: list[str] = []
+
+    async def hourly_probe() -> None:
+        calls.append("hourly")
+
+    monkeypatch.setitem(jobs.TASKS, NAME, hourly_probe)
+    monkeypatch.setattr(jobs, "PERIODIC", {NAME: jobs.PeriodicJob(NAME, 3600)})
+    return calls
+
+
+async def drain(api: Api) -> None:
+    runner = jobs.get_runner()
+    if isinstance(runner, InProcessRunner):
+        await runner.drain()
+
+
+class TestScheduler:
+    async def test_each_tick_runs_once_across_schedulers(self, api: Api, ran: list[str]) -> None:
+        now = time.time() + 10 * 365 * 86400  # a tick no earlier test claimed
+
+        async def two_schedulers() -> list[list[str]]:
+            return list(await asyncio.gather(run_due_jobs(now), run_due_jobs(now)))
+
+        started = await in_app(api, two_schedulers)
+        assert sorted(started, key=len) == [[], [NAME]]
+        assert await in_app(api, run_due_jobs, now + 1) == []  # same tick
+        assert await in_app(api, run_due_jobs, now + 3600) == [NAME]  # the next one
+        await drain(api)
+
+    async def test_a_tick_that_could_not_be_queued_is_given_back(
+        self, api: Api, ran: list[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        now = time.time() + 20 * 365 * 86400
+
+        async def queue_down(*args: object, **kwargs: object) -> None:
+            raise ConnectionError("redis is down")
+
+        real_enqueue = jobs.enqueue
+        monkeypatch.setattr(jobs, "enqueue", queue_down)
+        assert await in_app(api, run_due_jobs, now) == []
+        tick = f"{NAME}:{int(now // 3600)}"
+        assert await sql(api, "SELECT id FROM scheduled_tick WHERE job_tick = {}", tick) == []
+        monkeypatch.setattr(jobs, "enqueue", real_enqueue)
+        assert await in_app(api, run_due_jobs, now) == [NAME]
+        await drain(api)
+
+
+class TestInProcessRunner:
+    async def test_deferred_job_waits_and_a_job_id_runs_once(self, ran: list[str]) -> None:
+        runner = InProcessRunner()
+        started = time.monotonic()
+        await runner.enqueue(NAME, {}, job_id="probe-1", defer_by=0.2)
+        await runner.enqueue(NAME, {}, job_id="probe-1")
+        await runner.drain()
+        assert ran == ["hourly"] and time.monotonic() - started >= 0.2
+
+    async def test_inline_runner_runs_at_once(self, ran: list[str]) -> None:
+        runner = InProcessRunner(inline=True)
+        await runner.enqueue(NAME, {})
+        assert ran == ["hourly"]
+
+    async def test_a_job_queued_from_another_loop_runs_on_the_apps_loop(
+        self, api: Api, ran: list[str]
+    ) -> None:
+        runner = InProcessRunner()
+        await in_app(api, runner.start)  # the runner belongs to the app's loop
+        await runner.enqueue(NAME, {})  # queued from the test's loop
+        await runner.drain()
+        assert ran == ["hourly"]
+        assert not runner._running
