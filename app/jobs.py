@@ -69,6 +69,8 @@ class JobRunner(Protocol):
 
     async def start(self) -> None: ...
 
+    async def drain(self) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -78,7 +80,8 @@ class InProcessRunner:
     Jobs run on the app's event loop (the one `start()` ran on), whoever queues them: code on
     another loop (a test calling a service directly, while the test client serves the app
     from its own thread) hands the job over instead of running it where the app's
-    connections and locks do not live.
+    connections and locks do not live. A deferred job waits outside `drain()` until it is
+    due, and `close()` drops it: its work is in the database, for a sweeper to find again.
     """
 
     SEEN_FOR = 3600.0  # seconds a job id is remembered, like a queue's job-id dedupe
@@ -87,6 +90,7 @@ class InProcessRunner:
         self.inline = inline
         self.max_tries = max_tries
         self._running: set[asyncio.Task[None]] = set()
+        self._deferred: set[asyncio.Task[None]] = set()
         self._seen: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -117,8 +121,9 @@ class InProcessRunner:
         job = asyncio.get_running_loop().create_task(
             self._run(name, kwargs, delay), context=contextvars.Context()
         )
-        self._running.add(job)
+        (self._deferred if delay > 0 else self._running).add(job)
         job.add_done_callback(self._running.discard)
+        job.add_done_callback(self._deferred.discard)
 
     def _remember(self, job_id: str) -> None:
         now = time.monotonic()
@@ -129,6 +134,10 @@ class InProcessRunner:
     async def _run(self, name: str, kwargs: dict[str, Any], delay: float = 0.0) -> None:
         if delay > 0:
             await asyncio.sleep(delay)
+            job = asyncio.current_task()
+            if job is not None and job in self._deferred:  # due now: drain() waits for it
+                self._deferred.discard(job)
+                self._running.add(job)
         for attempt in range(1, self.max_tries + 1):
             try:
                 await TASKS[name](**kwargs)
@@ -140,7 +149,7 @@ class InProcessRunner:
                 await asyncio.sleep(min(30.0, 0.2 * 2**attempt) * (0.5 + random.random()))
 
     async def drain(self) -> None:
-        """Wait for every queued job (tests, shutdown), from any event loop."""
+        """Wait for every job queued to run now (tests, shutdown), from any event loop."""
         home = self._loop
         if home is not None and home is not asyncio.get_running_loop() and home.is_running():
             await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.drain(), home))
@@ -152,6 +161,10 @@ class InProcessRunner:
         self._loop = asyncio.get_running_loop()
 
     async def close(self) -> None:
+        deferred = list(self._deferred)
+        for job in deferred:
+            job.cancel()
+        await asyncio.gather(*deferred, return_exceptions=True)
         await self.drain()
 
 
@@ -195,10 +208,49 @@ class ArqRunner:
             self._down_until = time.monotonic() + self.RETRY_AFTER
             raise
 
+    async def drain(self, within: float = 60.0) -> None:
+        """Run the jobs that are due now in this process, as a burst worker would (tests and
+        operations: with no worker running, this is how queued work gets done here and now).
+        Jobs those jobs queue are run too; deferred ones are left for when they are due."""
+        from arq.worker import Worker
+
+        if self._pool is None:
+            await self.start()
+        deadline = time.monotonic() + within
+        while True:
+            due = int(await self._pool.zcount(self._pool.default_queue_name, "-inf", _now_ms()))
+            if due == 0:
+                return
+            worker = Worker(
+                functions=[arq_function(name) for name in TASKS],
+                redis_pool=self._pool,
+                burst=True,
+                max_burst_jobs=due,
+                handle_signals=False,
+                poll_delay=0.02,
+                keep_result=60,
+            )
+            await asyncio.wait_for(worker.async_run(), timeout=deadline - time.monotonic())
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.aclose()
             self._pool = None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def arq_function(name: str) -> Any:
+    """A registered task as an arq worker function (arq passes a context first)."""
+    from arq.worker import func
+
+    async def run(ctx: dict[str, Any], **kwargs: Any) -> None:
+        await TASKS[name](**kwargs)
+
+    run.__qualname__ = run.__name__ = name
+    return func(run, name=name)
 
 
 _runner: JobRunner | None = None

@@ -31,7 +31,7 @@ async def lifespan(_: Litestar) -> AsyncIterator[None]:
     await open_engine()
     runner: JobRunner = (
         ArqRunner(settings.redis_url)
-        if settings.redis_url
+        if settings.jobs_on_arq
         else InProcessRunner(inline=settings.jobs_inline)
     )
     try:

@@ -39,11 +39,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     due_days: int = 10
     access_token_ttl: int = 900
     jobs_inline: bool = False  # run in-process jobs synchronously (tests)
+    # Where jobs run: "arq" (workers; the default when REDIS_URL is set) or "inprocess".
+    jobs: Literal["", "arq", "inprocess"] = ""
     scheduler: bool = True  # run the periodic-job scheduler in this process
 
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def jobs_on_arq(self) -> bool:
+        return bool(self.redis_url) and self.jobs != "inprocess"
 
     @property
     def sqlite_path(self) -> Path:
@@ -71,6 +77,7 @@ _ENV_MAP: dict[str, str] = {
     "CITYBRAIN_SCAN_RETENTION_DAYS": "scan_retention_days",
     "CITYBRAIN_DUE_DAYS": "due_days",
     "CITYBRAIN_JOBS_INLINE": "jobs_inline",
+    "CITYBRAIN_JOBS": "jobs",
     "CITYBRAIN_SCHEDULER": "scheduler",
 }
 _TUPLES = {"admin_phones", "trusted_proxies"}

@@ -12,7 +12,6 @@ import os
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
-from arq.worker import func
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -20,19 +19,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app import domains
 from app.database import close_engine, open_engine
-from app.jobs import TASKS, ArqRunner, scheduler_loop, set_runner
+from app.jobs import TASKS, ArqRunner, arq_function, scheduler_loop, set_runner
 from app.security import get_keyring
 from app.settings import get_settings
 
 domains.load_tasks()
-
-
-def _wrap(name: str) -> Any:
-    async def run(ctx: dict[str, Any], **kwargs: Any) -> None:
-        await TASKS[name](**kwargs)
-
-    run.__qualname__ = run.__name__ = name
-    return func(run, name=name)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -74,7 +65,7 @@ def _patient_pool(url: str) -> ArqRedis:
 
 
 class WorkerSettings:
-    functions = [_wrap(name) for name in TASKS]
+    functions = [arq_function(name) for name in TASKS]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url or "redis://localhost:6379")

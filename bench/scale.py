@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -124,19 +125,22 @@ async def main() -> None:
     args = parser.parse_args()
 
     empty = tempfile.mkdtemp(prefix="citybrain-scale-empty-")
-    scanbench.migrate(empty)
-    print("almost empty database")
-    small = await measure(empty, args.people, args.concurrency, args.seconds)
-    print(" ", small.line())
-
     big = tempfile.mkdtemp(prefix="citybrain-scale-big-")
-    scanbench.migrate(big)
-    print(f"generating {args.citizens:,} citizens and {args.scans:,} scans in {big}")
-    bulk_generate(Path(big) / "citybrain.sqlite3", args.citizens, args.scans)
-    size = (Path(big) / "citybrain.sqlite3").stat().st_size / 2**30
-    print(f"big database ({size:.1f} GiB)")
-    large = await measure(big, args.people, args.concurrency, args.seconds)
-    print(" ", large.line())
+    try:
+        scanbench.migrate(empty)
+        print("almost empty database")
+        small = await measure(empty, args.people, args.concurrency, args.seconds)
+        print(" ", small.line())
+        scanbench.migrate(big)
+        print(f"generating {args.citizens:,} citizens and {args.scans:,} scans in {big}")
+        bulk_generate(Path(big) / "citybrain.sqlite3", args.citizens, args.scans)
+        size = (Path(big) / "citybrain.sqlite3").stat().st_size / 2**30
+        print(f"big database ({size:.1f} GiB)")
+        large = await measure(big, args.people, args.concurrency, args.seconds)
+        print(" ", large.line())
+    finally:
+        shutil.rmtree(empty, ignore_errors=True)
+        shutil.rmtree(big, ignore_errors=True)
     for label, p in (("p50", 0.5), ("p99", 0.99)):
         ratio = large.percentile(p) / small.percentile(p)
         print(f"{label} latency big / empty: {ratio:.2f}× (target ≤ 1.5×)")

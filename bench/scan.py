@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -359,6 +360,8 @@ async def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.data_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

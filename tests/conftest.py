@@ -18,6 +18,9 @@ os.environ.setdefault("CITYBRAIN_AUTH_RATE_PER_CLIENT", "1000000")
 os.environ.setdefault("CITYBRAIN_OTP_RATE_PER_PHONE", "1000")
 os.environ.setdefault("CITYBRAIN_GATE_RATE_PER_CLIENT", "1000000")
 os.environ["CITYBRAIN_SCHEDULER"] = "false"
+# Jobs run in-process even when REDIS_URL is set (Redis still backs rate limits and streams);
+# the notifications worker tests start real arq workers and queue to them themselves.
+os.environ.setdefault("CITYBRAIN_JOBS", "inprocess")
 
 from collections.abc import AsyncIterator  # noqa: E402
 

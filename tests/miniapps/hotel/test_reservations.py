@@ -180,3 +180,9 @@ class TestNoShow:
             "status": "no_show",
         }
         assert (await wallet(api, guest))["held"] == 0
+
+    async def test_the_job_is_scheduled_hourly(self) -> None:
+        from app.jobs import PERIODIC
+
+        job = PERIODIC["miniapps.hotel.reservations.sweep_no_shows"]
+        assert job.every == 3600
