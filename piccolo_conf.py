@@ -1,9 +1,5 @@
-"""Piccolo's configuration: the engine comes from settings, the apps from app.domains."""
+"""For Piccolo's own CLI run from the repository root (`piccolo migrations new … --auto`)."""
 
-from piccolo.conf.apps import AppRegistry
+from app.piccolo_conf import APP_REGISTRY, DB
 
-from app.database import get_engine
-from app.domains import piccolo_apps
-
-DB = get_engine()
-APP_REGISTRY = AppRegistry(apps=piccolo_apps())
+__all__ = ["APP_REGISTRY", "DB"]

@@ -12,7 +12,7 @@ async def _migrate_async() -> None:
     """Apply every domain's Piccolo migrations (piccolo_conf lists them)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
     response = await run_forwards(app_name="all")
     if not response.success:
         raise SystemExit(f"migration failed: {response.message}")

@@ -164,8 +164,8 @@ class CityBrainSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: Any = None,
     ) -> list[dict[str, Any]]:
-        async with connection.execute(query, args or []) as cursor:
-            return list(await cursor.fetchall())  # type: ignore[arg-type]
+        # One hop to the connection's thread instead of three (execute, fetch, close).
+        return list(await connection.execute_fetchall(query, args or []))  # type: ignore[arg-type]
 
     async def _run_in_new_connection(
         self,

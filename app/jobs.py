@@ -212,13 +212,16 @@ class ArqRunner:
         """Run the jobs that are due now in this process, as a burst worker would (tests and
         operations: with no worker running, this is how queued work gets done here and now).
         Jobs those jobs queue are run too; deferred ones are left for when they are due."""
+        from arq.utils import timestamp_ms
         from arq.worker import Worker
 
         if self._pool is None:
             await self.start()
         deadline = time.monotonic() + within
         while True:
-            due = int(await self._pool.zcount(self._pool.default_queue_name, "-inf", _now_ms()))
+            # arq's own clock (it rounds): a job queued this millisecond counts as due.
+            now = timestamp_ms()
+            due = int(await self._pool.zcount(self._pool.default_queue_name, "-inf", now))
             if due == 0:
                 return
             worker = Worker(
@@ -236,10 +239,6 @@ class ArqRunner:
         if self._pool is not None:
             await self._pool.aclose()
             self._pool = None
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def arq_function(name: str) -> Any:
