@@ -355,6 +355,12 @@ async def citizen_brief(citizen_id: str) -> CitizenBrief | None:
     return CitizenBrief(row["id"], row["name_masked"], bool(row["real_name_verified"]))
 
 
+async def citizen_phone(citizen_id: str) -> str | None:
+    """The phone to text a citizen at (notifications' SMS channel); never for display."""
+    row = await fetch_one("SELECT phone FROM citizen WHERE id = {}", citizen_id)
+    return str(row["phone"]) if row else None
+
+
 async def citizen_by_id_number(id_number: str) -> CitizenBrief | None:
     """Sensorless gate check: find a verified citizen by the HMAC of their ID number."""
     if not idcard.is_valid(id_number):

@@ -88,13 +88,7 @@ async def _send_sms(citizen_id: str, event: dict[str, Any]) -> Outcome:
 async def _citizen_phone(citizen_id: str) -> str | None:
     from identity import service as identity_service
 
-    lookup = getattr(identity_service, "citizen_phone", None)
-    if lookup is not None:
-        phone: str | None = await lookup(citizen_id)
-        return phone
-    # Until identity.service offers citizen_phone (requested): a read-only look-up.
-    row = await fetch_one("SELECT phone FROM citizen WHERE id = {}", citizen_id)
-    return str(row["phone"]) if row else None
+    return await identity_service.citizen_phone(citizen_id)
 
 
 async def _send_push(citizen_id: str, event: dict[str, Any]) -> Outcome:
