@@ -63,6 +63,8 @@ async def _send(channel: str, target: str, event: dict[str, Any]) -> Outcome:
         return await _send_sms(target, event)
     if channel == "push":
         return await _send_push(target, event)
+    if channel == "app":
+        return await _send_in_process(target, event)
     return Outcome(ok=False, retry=False, error=f"unknown channel {channel}")
 
 
@@ -75,6 +77,15 @@ async def _send_webhook(slug: str, event: dict[str, Any]) -> Outcome:
         event["id"], event["kind"], utc(event["created_at"]), load_data(event["data"])
     )
     return await webhooks.post(url, secret, body, get_config().webhook_timeout)
+
+
+async def _send_in_process(slug: str, event: dict[str, Any]) -> Outcome:
+    handled = await apps.deliver_in_process(
+        slug, event["id"], event["kind"], utc(event["created_at"]), load_data(event["data"])
+    )
+    if not handled:
+        return Outcome(ok=False, retry=False, error="the app no longer handles this event")
+    return Outcome(ok=True, retry=False)
 
 
 async def _send_sms(citizen_id: str, event: dict[str, Any]) -> Outcome:

@@ -73,8 +73,11 @@ async def _fan_out(event: dict[str, Any]) -> None:
         if kind in SMS_KINDS:
             await _add_delivery(event["id"], "sms", citizen_id, held or at)
     slug = event["miniapp"]
-    if slug and kind in WEBHOOK_KINDS and await apps.webhook_endpoint(slug) is not None:
-        await _add_delivery(event["id"], "webhook", slug, at)
+    if slug and kind in WEBHOOK_KINDS:
+        if apps.in_process_handles(slug, kind):
+            await _add_delivery(event["id"], "app", slug, at)
+        elif await apps.webhook_endpoint(slug) is not None:
+            await _add_delivery(event["id"], "webhook", slug, at)
 
 
 def _announcer(citizen_id: str) -> Any:

@@ -10,6 +10,7 @@ from miniapps.service import openid_for
 from tests.app.portal import db_fetch, in_app
 from tests.helpers import Api, problem
 from tests.miniapps.conftest import declare, grant, keyed
+from tests.notifications.helpers import settle
 
 BASE = "/api/v1/miniapps/hello"
 
@@ -55,6 +56,27 @@ class TestVisits:
             "items"
         ]
         assert [(i["slug"], i["what"]) for i in log] == [("hello", "profile"), ("hello", "profile")]
+
+    async def test_revoking_over_http_reaches_the_handler_through_the_outbox(
+        self, api: Api
+    ) -> None:
+        citizen = await api.citizen()
+        await grant(api, "hello", citizen, ["profile.basic"])
+        openid = (await api.client.post(f"{BASE}/visits", headers=citizen.headers)).json()["openid"]
+        revoked = await api.client.delete("/api/v1/me/grants/hello", headers=citizen.headers)
+        assert revoked.status_code == 204
+        await settle(api)
+        assert (
+            await db_fetch(api.client, "SELECT id FROM hello_visit WHERE openid = {}", openid) == []
+        )
+        deliveries = await db_fetch(
+            api.client,
+            "SELECT d.channel, d.status FROM notification_delivery d "
+            "JOIN outbox_event e ON e.id = d.event_id "
+            "WHERE e.kind = 'grant.revoked' AND e.citizen_id = {}",
+            citizen.id,
+        )
+        assert deliveries == [{"channel": "app", "status": "sent"}]
 
     async def test_a_revoked_grant_makes_hello_forget_the_visitor(self, api: Api) -> None:
         citizen = await api.citizen()
