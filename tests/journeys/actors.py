@@ -47,15 +47,6 @@ async def grant(api: Api, citizen: Citizen, slug: str, *scopes: str) -> None:
     response = await api.client.post(
         f"/api/v1/miniapps/{slug}/grants", json={"scopes": list(scopes)}, headers=citizen.headers
     )
-    if response.status_code == 404 and response.json()["detail"] == "No such resource.":
-        # Until the platform routes `/{slug}/grants` for built-in apps whose routers have
-        # path parameters (Litestar's route trie does not backtrack), grant through the
-        # platform's service, as that route would.
-        from miniapps.service import grant as grant_scopes
-        from tests.app.portal import in_app
-
-        await in_app(api.client, grant_scopes, citizen.id, True, slug, list(scopes))
-        return
     assert response.status_code == 201, response.text
 
 

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.app.portal import in_app
 from tests.helpers import Api, Citizen, Gate
 
 BASE = "/api/v1/miniapps/parking"
@@ -53,21 +52,11 @@ async def barrier(api: Api, park: Gate) -> Gate:
 
 
 async def grant(api: Api, citizen: Citizen, *scopes: str) -> None:
-    """The citizen grants parking `scopes` (what POST /api/v1/miniapps/parking/grants does).
-
-    Called on the consent service directly: the platform's grants route is shadowed by a
-    mounted app that has path-parameter routes (reported to the platform's owner).
-    """
-    from miniapps import service
-
-    await in_app(
-        api.client,
-        service.grant,
-        citizen.id,
-        citizen.id_number is not None,
-        "parking",
-        list(scopes),
+    """The citizen grants parking `scopes` (POST /api/v1/miniapps/parking/grants)."""
+    response = await api.client.post(
+        "/api/v1/miniapps/parking/grants", json={"scopes": list(scopes)}, headers=citizen.headers
     )
+    assert response.status_code == 201, response.text
 
 
 async def driver(

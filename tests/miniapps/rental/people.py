@@ -42,21 +42,11 @@ def keyed(headers: dict[str, str], key: str | None = None) -> dict[str, str]:
 
 
 async def grant(api: Api, citizen: Citizen, *scopes: str) -> None:
-    """The citizen grants rental `scopes` (what POST /api/v1/miniapps/rental/grants does).
-
-    Called on the consent service directly: the platform's grants route is shadowed by a
-    mounted app that has path-parameter routes (reported to the platform's owner).
-    """
-    from miniapps import service
-
-    await in_app(
-        api.client,
-        service.grant,
-        citizen.id,
-        citizen.id_number is not None,
-        "rental",
-        list(scopes),
+    """The citizen grants rental `scopes` (POST /api/v1/miniapps/rental/grants)."""
+    response = await api.client.post(
+        "/api/v1/miniapps/rental/grants", json={"scopes": list(scopes)}, headers=citizen.headers
     )
+    assert response.status_code == 201, response.text
 
 
 async def landlord(api: Api, name: str = "王房东") -> Citizen:
