@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.errors import RateLimited
+
+log = logging.getLogger("citybrain.ratelimit")
 
 
 class RateLimitStore(Protocol):
@@ -37,14 +41,20 @@ class MemoryRateLimitStore:
 class RedisRateLimitStore:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self.fallback = MemoryRateLimitStore()
 
     async def hit(self, key: str, window: int) -> tuple[int, int]:
         now = int(time.time())
         full = f"citybrain:rl:{key}:{now // window}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(full)
-            pipe.expire(full, window + 1)
-            count, _ = await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(full)
+                pipe.expire(full, window + 1)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError):
+            # Redis down: keep limiting, per process, rather than refuse every login.
+            log.warning("rate-limit store unavailable; limiting in memory meanwhile")
+            return await self.fallback.hit(key, window)
         return int(count), window - now % window
 
 

@@ -83,3 +83,20 @@ class TestRedisLimiter:
         finally:
             await first.aclose()
             await second.aclose()
+
+
+class TestRedisOutage:
+    async def test_limits_fall_back_to_memory_when_redis_is_down(self) -> None:
+        from redis.asyncio import Redis
+
+        from app.errors import RateLimited
+        from app.ratelimit import RateLimiter, RedisRateLimitStore
+
+        # Nothing listens on port 1: every Redis call fails at once.
+        dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+        limiter = RateLimiter(RedisRateLimitStore(dead))
+        await limiter.check("outage", 2)
+        await limiter.check("outage", 2)
+        with pytest.raises(RateLimited):
+            await limiter.check("outage", 2)
+        await dead.aclose()
