@@ -31,10 +31,17 @@ def _migrate() -> None:
     asyncio.run(go())
 
 
-def _run(host: str, port: int) -> None:
+def _run(host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    uvicorn.run("app.asgi:app", host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
 
 
 def _worker() -> None:
@@ -51,12 +58,25 @@ def _seed_demo() -> None:
     asyncio.run(seed_demo())
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="citybrain", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve the API")
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.environ.get("WEB_CONCURRENCY", "1"),  # a string: checked by `type`
+        help="server processes sharing the port (default 1, or WEB_CONCURRENCY)",
+    )
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("worker", help="run an arq worker (needs REDIS_URL)")
     sub.add_parser("seed-demo", help="load demo venues, gates and citizens")
@@ -72,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"citybrain: {exc}")
 
     if args.command == "run":
-        _run(args.host, args.port)
+        _run(args.host, args.port, args.workers)
     elif args.command == "migrate":
         _migrate()
     elif args.command == "worker":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,11 @@ async def lifespan(_: Litestar) -> AsyncIterator[None]:
     set_runner(runner)
     for hook in domains.lifecycle_hooks("on_startup"):
         await hook()
+    # Everything built at start-up lives as long as the process: keep it out of the
+    # collector's way, or each full collection walks it (measured: 70 ms pauses, the scan
+    # benchmark's p99).
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     scheduler = asyncio.create_task(scheduler_loop(stop)) if settings.scheduler else None
     try:

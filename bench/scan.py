@@ -126,8 +126,8 @@ class Scene:
         return out
 
 
-async def build_scene(base: str, citizens: int, seed: int = 1) -> Scene:
-    rng = random.Random(seed)
+async def build_scene(base: str, citizens: int) -> Scene:
+    rng = random.Random()  # fresh phones and ID numbers, so a --port server can be reused
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         admin = await login(http, ADMIN_PHONE)
         venue = await http.post(
@@ -312,6 +312,11 @@ def senders(
     return raw_live, raw_scan, close
 
 
+def progress(phase: str) -> None:
+    """Phases on stderr, so a profiler can be attached to the right one."""
+    print(f"[{time.strftime('%H:%M:%S')}] {phase}", file=sys.stderr, flush=True)
+
+
 async def measure(
     port: int, scene: Scene, concurrency: int, seconds: float, client: str
 ) -> tuple[Result, Result]:
@@ -319,8 +324,11 @@ async def measure(
         codes = await scene.codes(http)
     live, scan, close = senders(client, port, concurrency, scene.gate_headers, codes)
     try:
+        progress("warm-up")
         await run_load("warm-up", scan, concurrency, min(2.0, seconds))
+        progress("loading GET /health/live")
         trivial = await run_load("GET /health/live", live, concurrency, seconds)
+        progress("loading POST /api/v1/gate/scans")
         scans = await run_load("POST /api/v1/gate/scans", scan, concurrency, seconds)
     finally:
         await close()
@@ -336,6 +344,16 @@ def report(trivial: Result, scans: Result) -> None:
     )
 
 
+async def run_against(args: argparse.Namespace, port: int) -> None:
+    scene = await build_scene(f"http://127.0.0.1:{port}", args.citizens)
+    print(
+        f"{len(scene.citizens)} citizens, {args.concurrency} connections, "
+        f"{args.seconds:.0f} s per endpoint, client {args.client}, "
+        f"database {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}"
+    )
+    report(*await measure(port, scene, args.concurrency, args.seconds, args.client))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=64)
@@ -343,20 +361,24 @@ async def main() -> None:
     parser.add_argument("--citizens", type=int, default=100)
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
     parser.add_argument("--data-dir", default=None, help="default: a fresh temporary directory")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="load a server already running on this port (its CITYBRAIN_ADMIN_PHONES must "
+        f"include {ADMIN_PHONE}, for instance to profile it) instead of starting one",
+    )
     args = parser.parse_args()
+    if args.port is not None:
+        await run_against(args, args.port)
+        return
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="citybrain-bench-")
     migrate(data_dir)
     port = free_port()
     server = start_server(data_dir, port)
     try:
         await wait_ready(f"http://127.0.0.1:{port}", server)
-        scene = await build_scene(f"http://127.0.0.1:{port}", args.citizens)
-        print(
-            f"{len(scene.citizens)} citizens, {args.concurrency} connections, "
-            f"{args.seconds:.0f} s per endpoint, client {args.client}, "
-            f"database {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}"
-        )
-        report(*await measure(port, scene, args.concurrency, args.seconds, args.client))
+        await run_against(args, port)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -17,8 +17,8 @@ from typing import Any
 
 import msgspec
 
-from app.database import atomic, fetch, fetch_one, in_transaction
-from app.security import new_id
+from app.database import atomic, fetch, fetch_one, fetch_point, in_transaction
+from app.security import new_time_id
 from app.settings import get_settings
 from healthcode import codes
 from healthcode.clock import clock
@@ -132,7 +132,7 @@ async def _answer(
     show: bool = True,
 ) -> ScanOut:
     """Commit the scan record, then return what the gate may see."""
-    scan_id = new_id()
+    scan_id = new_time_id()
     result = "deny" if reason else "pass"
     await writer.write(
         (
@@ -189,9 +189,15 @@ async def scan_code(gate: GatePrincipal, code: str) -> ScanOut:
             reason=rejected.reason,
         )
     citizen_id, jti = verified.citizen_id, verified.jti
-    row = await fetch_one(
-        "SELECT s.colour, s.name_masked, (SELECT r.venue_id FROM hc_scan r WHERE r.jti = {} "
-        "AND r.venue_id <> {} LIMIT 1) AS other_venue FROM hc_status s WHERE s.citizen_id = {}",
+    # "Scanned at another venue" as two probes of (jti, venue_id), not a walk over this
+    # venue's own repeated scans of the code.
+    row = await fetch_point(
+        "SELECT s.colour, s.name_masked, "
+        "EXISTS (SELECT 1 FROM hc_scan r WHERE r.jti = {} AND r.venue_id < {}) "
+        "OR EXISTS (SELECT 1 FROM hc_scan r WHERE r.jti = {} AND r.venue_id > {}) "
+        "AS other_venue FROM hc_status s WHERE s.citizen_id = {}",
+        jti,
+        gate.venue_id,
         jti,
         gate.venue_id,
         citizen_id,
@@ -208,7 +214,7 @@ async def scan_code(gate: GatePrincipal, code: str) -> ScanOut:
             jti=jti,
         )
     seen_elsewhere = _remember_jti(jti, gate.venue_id)
-    if seen_elsewhere is not None or row["other_venue"] is not None:
+    if seen_elsewhere is not None or row["other_venue"]:
         return await _answer(
             gate,
             now,

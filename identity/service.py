@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.database import atomic, fetch, fetch_one
+from app.database import atomic, fetch, fetch_one, fetch_point
 from app.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from app.pagination import decode_cursor, encode_cursor
 from app.ratelimit import get_limiter
@@ -241,7 +241,7 @@ class ActiveLogin:
 
 
 async def active_login(session_id: str, citizen_id: str) -> ActiveLogin | None:
-    row = await fetch_one(
+    row = await fetch_point(
         "SELECT c.id, c.phone, c.roles, c.real_name_verified FROM login_session s "
         "JOIN citizen c ON c.id = s.citizen "
         "WHERE s.id = {} AND s.citizen = {} AND s.revoked_at IS NULL",
@@ -609,7 +609,7 @@ class ActiveGate:
 
 
 async def active_gate(gate_id: str) -> ActiveGate | None:
-    row = await fetch_one(
+    row = await fetch_point(
         "SELECT g.id, g.venue, v.kind FROM gate g JOIN venue v ON v.id = g.venue "
         "WHERE g.id = {} AND g.revoked_at IS NULL",
         gate_id,

@@ -8,6 +8,7 @@ the test's own tasks only.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -22,12 +23,15 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from app.database import (
+    WAL_CHECKPOINT_PAGES,
     CityBrainSQLiteEngine,
+    _qmarks,
     after_commit,
     atomic,
     build_engine,
     fetch,
     fetch_one,
+    fetch_point,
     in_transaction,
     using_engine,
 )
@@ -249,6 +253,11 @@ class TestConnections:
         async with engine.reader() as connection:
             reader = await pragmas(connection)
         assert reader == {**writer, "query_only": 1}
+        async with connection.execute("PRAGMA wal_autocheckpoint") as cursor:
+            assert next(iter((await cursor.fetchone()).values())) == 1000  # SQLite's default
+        writer_connection = await engine.writer_connection()
+        async with writer_connection.execute("PRAGMA wal_autocheckpoint") as cursor:
+            assert next(iter((await cursor.fetchone()).values())) == WAL_CHECKPOINT_PAGES
 
     async def test_foreign_keys_are_enforced(self, engine: CityBrainSQLiteEngine) -> None:
         await engine.run_ddl("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
@@ -380,3 +389,53 @@ class TestConfiguredDatabaseUnderLoad:
         assert [r.status_code for r in responses] == [202] * 30 + [200] * 30
         codes = [await api.otp(phone) for phone in phones[:3]]
         assert all(len(code) == 6 for code in codes)
+
+
+class TestPlainSql:
+    """`fetch` compiles `{}` templates itself; `fetch_point` reads inline on the loop."""
+
+    @pytest.mark.parametrize(
+        ("template", "args"),
+        [
+            ("SELECT {} AS a, {} AS b", (1, "x")),
+            ("SELECT '{{}}' AS braces, {} AS a", (2,)),
+            ("SELECT 1 AS a", ()),
+            ("SELECT {} AS a, {} AS b", (3,)),  # a missing argument drops its placeholder
+        ],
+    )
+    def test_templates_compile_as_piccolo_does(self, template: str, args: tuple[Any, ...]) -> None:
+        assert (
+            _qmarks(template, len(args)) == QueryString(template, *args).compile_string("sqlite")[0]
+        )
+
+    async def test_fetch_runs_plain_templates_and_querystrings(
+        self, engine: CityBrainSQLiteEngine
+    ) -> None:
+        with using_engine(engine):
+            assert await fetch("SELECT n + {} AS n FROM counter WHERE id = {}", 5, 1) == [{"n": 5}]
+            nested = QueryString("n * {}", 3)
+            assert await fetch("SELECT {} AS n FROM counter", nested) == [{"n": 0}]
+
+    async def test_point_reads_see_committed_rows_only(self, engine: CityBrainSQLiteEngine) -> None:
+        with using_engine(engine):
+            assert await fetch_point("SELECT n FROM counter WHERE id = {}", 1) == {"n": 0}
+            assert await fetch_point("SELECT n FROM counter WHERE id = {}", 404) is None
+            seen_outside: list[Any] = []
+
+            async def look_from_outside() -> None:
+                seen_outside.append(await fetch_point("SELECT n FROM counter WHERE id = 1"))
+
+            outside = contextvars.copy_context()  # this engine, no transaction
+            async with atomic():
+                await fetch("UPDATE counter SET n = 7 WHERE id = 1")
+                # Inside the transaction a point read goes to the writer: it sees the write.
+                assert await fetch_point("SELECT n FROM counter WHERE id = 1") == {"n": 7}
+                # Another task, outside it, reads inline: the last committed value.
+                await asyncio.create_task(look_from_outside(), context=outside)
+            assert seen_outside == [{"n": 0}]
+            assert await fetch_point("SELECT n FROM counter WHERE id = 1") == {"n": 7}
+
+    async def test_point_reads_cannot_write(self, engine: CityBrainSQLiteEngine) -> None:
+        with using_engine(engine), pytest.raises(sqlite3.OperationalError):
+            await fetch_point("UPDATE counter SET n = 1 RETURNING n")
+        assert await counter(engine) == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import time
+import uuid
 from pathlib import Path
 
 import jwt
@@ -13,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.jwk import ECKey
 
+from app import security
 from app.security import (
     Keyring,
     b64url,
@@ -20,6 +23,7 @@ from app.security import (
     ec_key_to_pem,
     ec_thumbprint,
     generate_ec_key,
+    new_time_id,
     public_jwk,
 )
 from app.settings import Settings, SettingsError
@@ -127,6 +131,38 @@ class TestTokens:
         with pytest.raises(jwt.InvalidAudienceError):
             keyring.decode_token(token, "gate")
 
+    def test_a_remembered_token_keeps_its_audience(self, keyring: Keyring) -> None:
+        token = keyring.issue_token(audience="citizen", subject="c1", ttl=60)
+        first = keyring.decode_token(token, "citizen")
+        first["sub"] = "changed by a caller"
+        assert keyring.decode_token(token, "citizen")["sub"] == "c1"  # a copy each time
+        with pytest.raises(jwt.InvalidAudienceError):
+            keyring.decode_token(token, "gate")
+
+    def test_a_remembered_token_still_expires(self, keyring: Keyring) -> None:
+        token = keyring.issue_token(audience="gate", subject="g1", ttl=1)
+        assert keyring.decode_token(token, "gate")["sub"] == "g1"
+        expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+        time.sleep(max(0.0, expires - time.time()) + 0.05)
+        with pytest.raises(jwt.ExpiredSignatureError):
+            keyring.decode_token(token, "gate")
+
+    def test_a_forged_token_is_never_remembered(self, keyring: Keyring) -> None:
+        token = keyring.issue_token(audience="gate", subject="g1", ttl=60)
+        header, payload, signature = token.split(".")
+        forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+        for _ in range(2):
+            with pytest.raises(jwt.InvalidSignatureError):
+                keyring.decode_token(forged, "gate")
+
+    def test_the_memory_is_bounded(self, keyring: Keyring, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(security, "VERIFIED_TOKEN_CACHE", 3)
+        tokens = [keyring.issue_token(audience="gate", subject=f"g{i}", ttl=60) for i in range(7)]
+        for token in tokens:
+            keyring.decode_token(token, "gate")
+            assert len(keyring._verified) <= 3
+        assert keyring.decode_token(tokens[0], "gate")["sub"] == "g0"
+
     def test_expired(self, keyring: Keyring) -> None:
         token = keyring.issue_token(audience="citizen", subject="c1", ttl=-1)
         with pytest.raises(jwt.ExpiredSignatureError):
@@ -142,3 +178,15 @@ class TestTokens:
         assert jwk["kid"] == keyring.signing_kid and jwk["alg"] == "ES256"
         as_jwk: dict[str, str | list[str]] = {**jwk}
         assert ECKey.import_key(as_jwk).thumbprint() == keyring.signing_kid
+
+
+class TestTimeIds:
+    def test_version_7_and_in_time_order(self) -> None:
+        first = new_time_id()
+        time.sleep(0.002)
+        later = [new_time_id() for _ in range(50)]
+        parsed = uuid.UUID(first)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+        assert all(first < other for other in later)  # sorted as text too
+        assert len(set(later)) == 50
+        assert abs((parsed.int >> 80) - time.time() * 1000) < 5_000
