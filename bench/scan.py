@@ -74,9 +74,9 @@ def migrate(data_dir: str) -> None:
     )
 
 
-def start_server(data_dir: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 (our own CLI)
-        [sys.executable, "-m", "app.cli", "run", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "run", "--port", str(port), "--workers", str(workers)],
         env=server_env(data_dir),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -349,6 +349,7 @@ async def run_against(args: argparse.Namespace, port: int) -> None:
     print(
         f"{len(scene.citizens)} citizens, {args.concurrency} connections, "
         f"{args.seconds:.0f} s per endpoint, client {args.client}, "
+        f"{args.workers} server process{'es' if args.workers > 1 else ''}, "
         f"database {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}"
     )
     report(*await measure(port, scene, args.concurrency, args.seconds, args.client))
@@ -360,6 +361,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--citizens", type=int, default=100)
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     parser.add_argument("--data-dir", default=None, help="default: a fresh temporary directory")
     parser.add_argument(
         "--port",
@@ -375,7 +377,7 @@ async def main() -> None:
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="citybrain-bench-")
     migrate(data_dir)
     port = free_port()
-    server = start_server(data_dir, port)
+    server = start_server(data_dir, port, args.workers)
     try:
         await wait_ready(f"http://127.0.0.1:{port}", server)
         await run_against(args, port)

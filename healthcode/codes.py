@@ -119,24 +119,41 @@ class _Claims(msgspec.Struct):
     jti: str
 
 
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+_COMPACT = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
 _ECDSA = ec.ECDSA(hashes.SHA256())
+_HEADERS_KEPT = 64
+_headers: dict[str, _Header] = {}  # header segment → parsed: every code of one key shares it
+
+
+def _header(segment: str) -> _Header:
+    header = _headers.get(segment)
+    if header is None:
+        try:
+            header = msgspec.json.decode(b64url_decode(segment), type=_Header)
+        except (msgspec.DecodeError, ValueError):
+            raise CodeRejected("code_invalid") from None
+        if header.alg != ALGORITHM or header.crit is not None:
+            raise CodeRejected("code_invalid")
+        if len(_headers) >= _HEADERS_KEPT:
+            _headers.clear()
+        _headers[segment] = header
+    return header
 
 
 def _split(token: str) -> tuple[_Header, bytes, bytes, bytes]:
     """(header, payload JSON, signing input, raw r||s signature) of a compact ES256 JWS."""
-    segments = token.split(".")
-    if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments):
+    match = _COMPACT.fullmatch(token)
+    if match is None:
         raise CodeRejected("code_invalid")
+    header = _header(match[1])
     try:
-        header = msgspec.json.decode(b64url_decode(segments[0]), type=_Header)
-        payload = b64url_decode(segments[1])
-        signature = b64url_decode(segments[2])
-    except (msgspec.DecodeError, ValueError):
+        payload = b64url_decode(match[2])
+        signature = b64url_decode(match[3])
+    except ValueError:
         raise CodeRejected("code_invalid") from None
-    if header.alg != ALGORITHM or header.crit is not None or len(signature) != 64:
+    if len(signature) != 64:
         raise CodeRejected("code_invalid")
-    return header, payload, f"{segments[0]}.{segments[1]}".encode(), signature
+    return header, payload, token[: match.end(2)].encode(), signature
 
 
 async def verify(

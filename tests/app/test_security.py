@@ -190,3 +190,7 @@ class TestTimeIds:
         assert all(first < other for other in later)  # sorted as text too
         assert len(set(later)) == 50
         assert abs((parsed.int >> 80) - time.time() * 1000) < 5_000
+
+    def test_ids_across_a_refill_of_the_random_pool_differ(self) -> None:
+        ids = {new_time_id() for _ in range(1_000)}  # 10 random bytes each: past 4 KiB
+        assert len(ids) == 1_000

@@ -15,7 +15,7 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 
 from app.security import b64url, b64url_decode, ec_thumbprint, generate_ec_key
-from healthcode import keys
+from healthcode import codes, keys
 from healthcode.clock import clock
 from tests.app.portal import in_app
 from tests.healthcode.conftest import declared, fresh_code, scan
@@ -195,3 +195,28 @@ class TestMalformedCodes:
             "/api/v1/gate/scans", json={"code": 7}, headers=gate.headers
         )
         assert response.status_code == 422
+
+
+class TestParsedHeaders:
+    """Every code of one key shares its header segment: parsed once, kept in a small map."""
+
+    async def test_many_distinct_headers_keep_the_map_small(self, api: Api) -> None:
+        citizen, _ = await declared(api)
+        gate = await api.gate()
+        header, payload, signature = parts(await fresh_code(api, citizen))
+        for n in range(codes._HEADERS_KEPT + 10):
+            odd = compact({**header, "x": n}, payload) + "." + signature
+            assert_denied(await scan(api, gate, "CB1:" + odd), "code_invalid")
+            assert len(codes._headers) <= codes._HEADERS_KEPT
+        assert (await scan(api, gate, await fresh_code(api, citizen)))["result"] == "pass"
+
+    async def test_a_refused_header_is_not_kept(self, api: Api) -> None:
+        citizen, _ = await declared(api)
+        gate = await api.gate()
+        header, payload, signature = parts(await fresh_code(api, citizen))
+        for refused in ({**header, "alg": "none"}, {**header, "crit": ["exp"]}):
+            segment = compact(refused, payload).split(".")[0]
+            for _ in range(2):
+                forged = f"CB1:{segment}.{compact(refused, payload).split('.')[1]}.{signature}"
+                assert_denied(await scan(api, gate, forged), "code_invalid")
+            assert segment not in codes._headers
