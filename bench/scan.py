@@ -217,6 +217,24 @@ def raw_request(method: str, path: str, headers: dict[str, str], body: Any = Non
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
+def server_cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system) of the server and its worker processes so far, on Linux."""
+    if pid is None or not Path(f"/proc/{pid}").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 @dataclass
 class Result:
     name: str
@@ -224,6 +242,7 @@ class Result:
     latencies: list[float]
     errors: int
     statuses: dict[str, int]
+    server_cpu: float | None = None  # seconds of server CPU spent during the load
 
     @property
     def rate(self) -> float:
@@ -233,17 +252,26 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
+    @property
+    def cpu_per_request(self) -> str:
+        if self.server_cpu is None or not self.latencies:
+            return ""
+        return f"   server CPU {1e6 * self.server_cpu / len(self.latencies):5.0f} µs/req"
+
     def line(self) -> str:
         return (
             f"{self.name:28} {self.rate:8.0f} req/s   p50 {self.percentile(0.5):6.1f} ms   "
-            f"p99 {self.percentile(0.99):6.1f} ms   errors {self.errors}   {self.statuses}"
+            f"p99 {self.percentile(0.99):6.1f} ms   errors {self.errors}{self.cpu_per_request}"
+            f"   {self.statuses}"
         )
 
 
 Send = Callable[[int, int], Awaitable[tuple[int, str]]]
 
 
-async def run_load(name: str, send: Send, concurrency: int, seconds: float) -> Result:
+async def run_load(
+    name: str, send: Send, concurrency: int, seconds: float, server_pid: int | None = None
+) -> Result:
     """`concurrency` workers each send requests back to back for `seconds`."""
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -266,9 +294,13 @@ async def run_load(name: str, send: Send, concurrency: int, seconds: float) -> R
             statuses[outcome] = statuses.get(outcome, 0) + 1
             n += 1
 
+    cpu_before = server_cpu_seconds(server_pid)
     started = time.perf_counter()
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    return Result(name, time.perf_counter() - started, latencies, errors, statuses)
+    elapsed = time.perf_counter() - started
+    cpu_after = server_cpu_seconds(server_pid)
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return Result(name, elapsed, latencies, errors, statuses, cpu)
 
 
 def senders(
@@ -318,7 +350,12 @@ def progress(phase: str) -> None:
 
 
 async def measure(
-    port: int, scene: Scene, concurrency: int, seconds: float, client: str
+    port: int,
+    scene: Scene,
+    concurrency: int,
+    seconds: float,
+    client: str,
+    server_pid: int | None = None,
 ) -> tuple[Result, Result]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
         codes = await scene.codes(http)
@@ -327,9 +364,9 @@ async def measure(
         progress("warm-up")
         await run_load("warm-up", scan, concurrency, min(2.0, seconds))
         progress("loading GET /health/live")
-        trivial = await run_load("GET /health/live", live, concurrency, seconds)
+        trivial = await run_load("GET /health/live", live, concurrency, seconds, server_pid)
         progress("loading POST /api/v1/gate/scans")
-        scans = await run_load("POST /api/v1/gate/scans", scan, concurrency, seconds)
+        scans = await run_load("POST /api/v1/gate/scans", scan, concurrency, seconds, server_pid)
     finally:
         await close()
     return trivial, scans
@@ -344,7 +381,7 @@ def report(trivial: Result, scans: Result) -> None:
     )
 
 
-async def run_against(args: argparse.Namespace, port: int) -> None:
+async def run_against(args: argparse.Namespace, port: int, server_pid: int | None = None) -> None:
     scene = await build_scene(f"http://127.0.0.1:{port}", args.citizens)
     print(
         f"{len(scene.citizens)} citizens, {args.concurrency} connections, "
@@ -352,7 +389,7 @@ async def run_against(args: argparse.Namespace, port: int) -> None:
         f"{args.workers} server process{'es' if args.workers > 1 else ''}, "
         f"database {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}"
     )
-    report(*await measure(port, scene, args.concurrency, args.seconds, args.client))
+    report(*await measure(port, scene, args.concurrency, args.seconds, args.client, server_pid))
 
 
 async def main() -> None:
@@ -380,7 +417,7 @@ async def main() -> None:
     server = start_server(data_dir, port, args.workers)
     try:
         await wait_ready(f"http://127.0.0.1:{port}", server)
-        await run_against(args, port)
+        await run_against(args, port, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
