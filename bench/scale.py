@@ -34,7 +34,7 @@ SCAN_INDEXES = {
     "hc_scan_venue_time": "hc_scan (venue_id, scanned_at)",
     "hc_scan_citizen_time": "hc_scan (citizen_id, scanned_at)",
     "hc_scan_time": "hc_scan (scanned_at)",
-    "hc_scan_jti": "hc_scan (jti)",
+    "hc_scan_jti_venue": "hc_scan (jti, venue_id)",
 }
 BATCH = 1_000_000
 
@@ -104,11 +104,13 @@ def bulk_generate(path: Path, citizens: int, scans: int) -> None:
 
 async def measure(data_dir: str, people: int, concurrency: int, seconds: float) -> scanbench.Result:
     port = scanbench.free_port()
-    server = scanbench.start_server(data_dir, port)
+    server = scanbench.start_server(data_dir, port, workers=1)
     try:
         await scanbench.wait_ready(f"http://127.0.0.1:{port}", server)
         scene = await scanbench.build_scene(f"http://127.0.0.1:{port}", people)
-        _, scans = await scanbench.measure(port, scene, concurrency, seconds, "raw")
+        _, scans = await scanbench.measure(
+            port, scene, concurrency, seconds, "raw", server_pid=server.pid
+        )
         return scans
     finally:
         server.terminate()
