@@ -39,6 +39,9 @@ def _run(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        # The client address is decided in one place, app.net (CITYBRAIN_TRUSTED_PROXIES):
+        # uvicorn's own default would take X-Forwarded-For from any local peer first.
+        proxy_headers=False,
         log_level="info",
         access_log=False,
     )

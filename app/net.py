@@ -1,4 +1,5 @@
-"""The real client address, behind trusted proxies only."""
+"""Who is on the other end: the real client address (behind trusted proxies only), and
+whether an address we are about to call is a public one."""
 
 from __future__ import annotations
 
@@ -30,3 +31,26 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         if not _trusted(hop, trusted):
             return hop
     return hops[0] if hops else peer
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_public(address: IPAddress) -> bool:
+    """Globally routable unicast: not private, loopback, link-local, reserved or multicast
+    (an IPv4-mapped IPv6 address counts as the IPv4 address it maps)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def loopback_receivers() -> bool:
+    """Dev and test run webhook receivers on this machine; production never calls itself."""
+    return get_settings().env in ("dev", "test")
+
+
+def may_call(address: IPAddress, *, allow_loopback: bool) -> bool:
+    """An address outgoing requests (webhooks) may reach: public, or loopback if allowed."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return is_public(address) or (allow_loopback and address.is_loopback)

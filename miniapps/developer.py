@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from app.database import atomic, fetch, fetch_one
 from app.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from app.net import may_call
 from app.pagination import decode_cursor, encode_cursor
 from app.security import get_keyring, hash_secret, new_id
 from app.settings import get_settings
@@ -57,8 +58,7 @@ def check_webhook_url(url: str | None) -> str | None:
     except ValueError:
         address = None
     if address is not None:
-        loopback = address.is_loopback
-        if not (address.is_global and not address.is_multicast) and not (relaxed and loopback):
+        if not may_call(address, allow_loopback=relaxed):
             raise InvalidWebhookUrl("The webhook URL may not point at a private address.")
         return parts.geturl()
     if loopback and relaxed:

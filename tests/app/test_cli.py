@@ -31,6 +31,7 @@ class TestRun:
                 "host": "127.0.0.1",
                 "port": 8123,
                 "workers": 1,
+                "proxy_headers": False,
                 "log_level": "info",
                 "access_log": False,
             }

@@ -3,6 +3,7 @@ last hop they did not add themselves."""
 
 from __future__ import annotations
 
+import ipaddress
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,8 +11,9 @@ import msgspec
 import pytest
 
 import app.net
-from app.net import client_address
-from app.settings import get_settings
+from app import net
+from app.net import client_address, is_public, loopback_receivers, may_call
+from app.settings import Settings, get_settings
 
 
 def connection(peer: str | None, forwarded: str | None = None) -> Any:
@@ -61,3 +63,39 @@ class TestClientAddress:
 
     def test_no_peer(self) -> None:
         assert client_address(connection(None)) == "unknown"
+
+
+class TestMayCall:
+    @pytest.mark.parametrize(
+        ("address", "public"),
+        [
+            ("93.184.216.34", True),
+            ("2606:2800:220:1:248:1893:25c8:1946", True),
+            ("10.0.0.7", False),
+            ("192.168.1.9", False),
+            ("169.254.169.254", False),  # cloud metadata
+            ("100.64.0.1", False),  # carrier-grade NAT
+            ("224.0.0.1", False),
+            ("::ffff:10.0.0.7", False),  # IPv4-mapped private
+            ("::ffff:93.184.216.34", True),
+            ("fd00::1", False),
+            ("127.0.0.1", False),
+            ("::1", False),
+        ],
+    )
+    def test_public_addresses(self, address: str, public: bool) -> None:
+        assert is_public(ipaddress.ip_address(address)) is public
+
+    def test_loopback_only_when_allowed(self) -> None:
+        loopback = ipaddress.ip_address("127.0.0.1")
+        assert may_call(loopback, allow_loopback=True)
+        assert not may_call(loopback, allow_loopback=False)
+        assert not may_call(ipaddress.ip_address("::ffff:127.0.0.1"), allow_loopback=False)
+        assert may_call(ipaddress.ip_address("::ffff:127.0.0.1"), allow_loopback=True)
+        assert may_call(ipaddress.ip_address("93.184.216.34"), allow_loopback=False)
+        assert not may_call(ipaddress.ip_address("10.0.0.7"), allow_loopback=True)
+
+    def test_loopback_receivers_only_in_dev_and_test(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert loopback_receivers()  # the suite runs with CITYBRAIN_ENV=test
+        monkeypatch.setattr(net, "get_settings", lambda: Settings(env="production"))
+        assert not loopback_receivers()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
+
+import pytest
 
 from notifications import webhooks
 from tests.helpers import Api
@@ -123,6 +126,77 @@ class TestDelivery:
         await settle(api)
         rows = await sql(api, "SELECT id FROM notification_delivery WHERE event_id = {}", event_id)
         assert rows == []
+
+
+class TestAddressesAtSendTime:
+    """The host is resolved again at every send and the request pinned to the checked address."""
+
+    @staticmethod
+    def resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> None:
+        async def resolve(host: str, port: int) -> list[str]:
+            if host not in answers:
+                raise OSError(f"no such host in this test: {host}")
+            return answers[host]
+
+        monkeypatch.setattr(webhooks, "resolve", resolve)
+
+    async def test_a_name_is_sent_to_the_address_it_was_checked_at(
+        self,
+        api: Api,
+        fake_apps: FakeApps,
+        receiver: ReceiverFactory,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        server = receiver([200])
+        port = urlsplit(server.url).port
+        self.resolving(monkeypatch, {"hooks.partner.example": ["127.0.0.1"]})
+        slug, _, _ = fake_apps.add(webhook_url=f"http://hooks.partner.example:{port}/in")
+        await publish_event(api, "grant.revoked", None, miniapp=slug)
+        await settle(api)
+        [hit] = server.received
+        assert hit.path == "/in" and hit.headers["host"] == f"hooks.partner.example:{port}"
+
+    @pytest.mark.parametrize(
+        "addresses",
+        [["10.0.0.7"], ["93.184.216.34", "192.168.1.9"], ["::ffff:10.0.0.7"], ["169.254.169.254"]],
+    )
+    async def test_a_name_that_now_resolves_privately_is_refused_for_good(
+        self,
+        api: Api,
+        fake_apps: FakeApps,
+        receiver: ReceiverFactory,
+        monkeypatch: pytest.MonkeyPatch,
+        addresses: list[str],
+    ) -> None:
+        developer = await api.citizen()
+        server = receiver([200])
+        self.resolving(monkeypatch, {"rebound.partner.example": addresses})
+        slug, app_id, _ = fake_apps.add(
+            webhook_url="http://rebound.partner.example/in", developer_id=developer.id
+        )
+        await publish_event(api, "grant.revoked", None, miniapp=slug)
+        await settle(api)
+        assert server.received == []
+        [logged] = await deliveries(api, app_id, developer.headers)
+        assert logged["status"] == "failed"
+        [attempt] = logged["attempts"]  # type: ignore[misc]
+        assert attempt["status_code"] is None and "private address" in attempt["error"]
+
+    async def test_a_name_that_does_not_resolve_is_retried(
+        self, api: Api, fake_apps: FakeApps, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        developer = await api.citizen()
+        self.resolving(monkeypatch, {})
+        slug, app_id, _ = fake_apps.add(
+            webhook_url="https://gone.partner.example/in", developer_id=developer.id
+        )
+        await publish_event(api, "grant.revoked", None, miniapp=slug)
+        await settle(api)
+        [logged] = await deliveries(api, app_id, developer.headers)
+        attempts = logged["attempts"]
+        assert isinstance(attempts, list) and len(attempts) == 4  # max_tries in tests
+        assert all("resolve" in a["error"] for a in attempts)
+        assert logged["status"] == "dead"
 
 
 class TestDeveloperEndpoints:
