@@ -42,6 +42,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Where jobs run: "arq" (workers; the default when REDIS_URL is set) or "inprocess".
     jobs: Literal["", "arq", "inprocess"] = ""
     scheduler: bool = True  # run the periodic-job scheduler in this process
+    # Where health-code signatures are checked: a process of their own, or on the loop.
+    code_verifier: Literal["process", "inline"] = "process"
 
     @property
     def is_dev(self) -> bool:
@@ -79,6 +81,7 @@ _ENV_MAP: dict[str, str] = {
     "CITYBRAIN_JOBS_INLINE": "jobs_inline",
     "CITYBRAIN_JOBS": "jobs",
     "CITYBRAIN_SCHEDULER": "scheduler",
+    "CITYBRAIN_CODE_VERIFIER": "code_verifier",
 }
 _TUPLES = {"admin_phones", "trusted_proxies"}
 _BOOLS = {"jobs_inline", "scheduler"}

@@ -6,8 +6,9 @@ venue could join on, and the server opens it without a look-up table), `colour`,
 `exp` (90 s later) and `jti`. The header names the signing key by its RFC 7638 thumbprint.
 Using the jti as the nonce keeps the code short (a smaller, faster QR).
 
-Codes are made with PyJWT and verified with the cached `cryptography` key objects directly
-(half the time of a generic JWT decode, on the gate's hot path). `verify()` never raises
+Codes are made with PyJWT and verified here, field by field, with the cached `cryptography`
+key objects (half the time of a generic JWT decode); the signature check itself runs in the
+checker process (`healthcode.signatures`), off the event loop. `verify()` never raises
 anything but `CodeRejected`, whose `reason` is one of the scan answer's documented reasons:
 whatever a gate presents, the caller denies, never fails.
 """
@@ -23,14 +24,11 @@ from functools import lru_cache
 
 import jwt
 import msgspec
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.security import b64url, b64url_decode, get_keyring
 from healthcode import keys
+from healthcode.signatures import signatures
 
 PREFIX = "CB1:"
 LIFETIME_SECONDS = 90
@@ -120,7 +118,6 @@ class _Claims(msgspec.Struct):
 
 
 _COMPACT = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
-_ECDSA = ec.ECDSA(hashes.SHA256())
 _HEADERS_KEPT = 64
 _headers: dict[str, _Header] = {}  # header segment → parsed: every code of one key shares it
 
@@ -161,8 +158,8 @@ async def verify(
 ) -> VerifiedCode:
     """Check prefix, algorithm, key, signature, claims and lifetime; open the subject.
 
-    Verification uses the cached `cryptography` key object directly (the algorithm is
-    pinned to ES256 before any key is looked up, so `none` or HS256 never get that far).
+    The algorithm is pinned to ES256 before any key is looked up, so `none` or HS256 never
+    get that far; the signature is checked against the cached key object.
     Offline records pass `check_expiry=False` (their scan time is checked instead) and
     `retired_keys=True` (the key was live when the gate scanned)."""
     if (
@@ -178,11 +175,11 @@ async def verify(
     )
     if public_key is None:
         raise CodeRejected("code_invalid")
-    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    if not await signatures.check(header.kid, public_key, signing_input, signature):
+        raise CodeRejected("code_invalid")
     try:
-        public_key.verify(encode_dss_signature(r, s), signing_input, _ECDSA)
         claims = msgspec.json.decode(payload, type=_Claims)
-    except (InvalidSignature, msgspec.DecodeError, ValueError):
+    except (msgspec.DecodeError, ValueError):
         raise CodeRejected("code_invalid") from None
     return _claims(claims, header.kid, now, check_expiry)
 

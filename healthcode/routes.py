@@ -14,7 +14,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from app.errors import NotFound, ValidationFailed
 from app.idempotency import IdempotencyKeyHeader, idempotent
 from app.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor
-from healthcode import exposure, keys, qr, scans, service
+from healthcode import exposure, keys, qr, scans, service, signatures
 from healthcode.errors import DeclarationRequired
 from healthcode.rules import active_ruleset
 from healthcode.schemas import (
@@ -274,3 +274,5 @@ route_handlers = [
     GateScanController,
     HealthAdminController,
 ]
+on_startup = [signatures.start]  # the code-signature checker process
+on_shutdown = [signatures.stop]
