@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from healthcode import signature_worker as wire
 
 log = logging.getLogger("citybrain.healthcode")
 RESTART_AFTER_SECONDS = 1.0
+BATCH_MAX = int(os.environ.get("BATCHMAX", "8"))
 
 _points: dict[str, bytes] = {}  # kid → the key's uncompressed point (what the process gets)
 
@@ -113,9 +115,13 @@ class SignatureProcess:
         if not self._batch:
             loop.call_soon(self._send)  # after the requests that are ready now add theirs
         self._batch.append((_point(kid, key), check))
+        if len(self._batch) >= BATCH_MAX:
+            self._send()  # the process starts on these while the rest gather
         return await check.answer
 
     def _send(self) -> None:
+        if not self._batch:
+            return  # sent already, full
         batch, self._batch = self._batch, []
         checks = [check for _, check in batch]
         if not self.running or self.process is None or self.process.stdin is None:

@@ -145,8 +145,16 @@ class MiniAppContext:
             raise Unauthorized("Sign in to the City Brain app to use this mini-app.")
         return self.openid
 
-    def require_device(self) -> Device:
+    def require_device(self, message: str | None = None) -> Device:
+        """The calling gate; 401 when the call carries no token at all, 403 for a citizen's.
+
+        `message` is the 401's detail: tell the caller which device to call from.
+        """
         if self.device is None:
+            if not self.has_citizen:
+                raise Unauthorized(
+                    message or "Call with the gate token of one of this mini-app's venues."
+                )
             raise Forbidden("Only a gate of one of this mini-app's venues may call this.")
         return self.device
 
@@ -210,6 +218,26 @@ class WalletFacade:
     def _mode(self, mode: str) -> None:
         if mode not in self._ctx.manifest.charge_modes:
             raise Forbidden(f"This mini-app does not declare the {mode!r} charge mode.")
+
+    async def require_active(self) -> None:
+        """Refuse as a charge would, without making one: a check before a service is given
+        on credit (a barrier opening). 403 scope_required or real_name_required, 402
+        wallet_suspended or credit_limit_exceeded; nothing is held, charged or logged."""
+        ctx = self._ctx
+        citizen = ctx._citizen("wallet.charge")
+        if ctx._sandbox_citizen:
+            return  # sandbox wallets are never suspended; a charge checks their credit
+        from wallet.errors import CreditLimitExceeded, WalletSuspended
+        from wallet.service import wallet_view
+
+        wallet = await wallet_view(citizen)  # real_name_required before a wallet exists
+        if wallet.status != "active":
+            raise WalletSuspended(
+                "The wallet is suspended until the overdue bill is repaid; "
+                "no new holds or charges meanwhile."
+            )
+        if wallet.available <= 0:
+            raise CreditLimitExceeded("No credit is available on this wallet.")
 
     async def hold(self, amount: int, memo: str = "", expires_in: int = 86_400) -> HoldOut:
         ctx = self._ctx

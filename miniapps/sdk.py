@@ -64,6 +64,13 @@ from miniapps.context import (
 )
 from miniapps.errors import ScopeRequired
 from miniapps.manifest import PLATFORM_VERSION, SCOPES, Manifest
+from miniapps.scan_errors import (
+    SCAN_PROBLEMS,
+    CodeExpired,
+    CodeInvalid,
+    UnknownPerson,
+    scan_refused,
+)
 from miniapps.schemas import (
     CaptureOut,
     ChargeOut,
@@ -72,6 +79,18 @@ from miniapps.schemas import (
     ProfileOut,
     RefundOut,
     VoidOut,
+)
+from miniapps.sdk_time import (
+    SHANGHAI,
+    as_date,
+    as_utc,
+    day_bounds,
+    day_start,
+    local_day,
+    local_today,
+    maybe_utc,
+    now,
+    set_clock,
 )
 from notifications.errors import NotSubscribed, UnknownTemplate
 from wallet.errors import (
@@ -158,11 +177,15 @@ class InProcessMiniApp:
 __all__ = [
     "PLATFORM_VERSION",
     "SCOPES",
+    "SHANGHAI",
     "CONTEXT_DEPENDENCY",
     "IDEMPOTENCY_PROBLEMS",
     "TOKEN_OPTIONAL",
     "NOTIFY_PROBLEMS",
+    "SCAN_PROBLEMS",
     "WALLET_PROBLEMS",
+    "CodeExpired",
+    "CodeInvalid",
     "CreditLimitExceeded",
     "HoldNotOpen",
     "IdempotencyKeyInUse",
@@ -172,6 +195,7 @@ __all__ = [
     "RateLimited",
     "RealNameRequired",
     "RefundExceedsCharge",
+    "UnknownPerson",
     "UnknownTemplate",
     "WalletSuspended",
     "declare_problems",
@@ -208,12 +232,22 @@ __all__ = [
     "VoidOut",
     "WalletFacade",
     "after_commit",
+    "as_date",
+    "as_utc",
     "atomic",
+    "day_bounds",
+    "day_start",
     "decode_cursor",
     "encode_cursor",
     "fetch",
     "fetch_one",
     "idempotent",
+    "local_day",
+    "local_today",
+    "maybe_utc",
     "new_id",
+    "now",
     "provide_context",
+    "scan_refused",
+    "set_clock",
 ]

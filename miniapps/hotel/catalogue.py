@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.hotel.common import hotel_of, now
+from miniapps.hotel.common import hotel_of
 from miniapps.hotel.schemas import HotelIn, HotelOut, RoomIn, RoomOut, RoomTypeIn, RoomTypeOut
 from miniapps.sdk import (
     Conflict,
@@ -16,6 +16,7 @@ from miniapps.sdk import (
     fetch,
     fetch_one,
     new_id,
+    now,
 )
 
 

@@ -1,48 +1,13 @@
-"""What every part of hotel shares: the clock, stored values, the caller, the hotel."""
+"""What every part of hotel shares: the app as merchant, the hotel of a desk's venue."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from miniapps.hotel.errors import HotelNotSetUp
-from miniapps.sdk import Device, MiniAppContext, Unauthorized, fetch_one
+from miniapps.sdk import MiniAppContext, fetch_one
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 DAY = 86_400
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
-
-
-def as_utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def maybe_utc(value: Any) -> datetime | None:
-    return None if value is None else as_utc(value)
-
-
-def as_date(value: Any) -> date:
-    if isinstance(value, str):
-        return date.fromisoformat(value)
-    assert isinstance(value, date)
-    return value
-
-
-def require_device(ctx: MiniAppContext) -> Device:
-    """The calling front desk; no token at all is 401 (a citizen's token is 403)."""
-    if ctx.device is None and not ctx.has_citizen:
-        raise Unauthorized("Call with the gate token of the hotel's front desk.")
-    return ctx.require_device()
 
 
 def merchant(ctx: MiniAppContext) -> MiniAppContext:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from miniapps.sdk import Conflict, Forbidden, NotFound, ProblemError
+from miniapps.sdk import Conflict, Forbidden, NotFound
 
 
 class HotelNotSetUp(NotFound):
@@ -39,24 +39,3 @@ class ReservationNotOpen(Conflict):
 
 class ArrivalDayNotReached(Conflict):
     code, title = "arrival_day_not_reached", "The guest's arrival day has not come yet"
-
-
-class CodeExpired(ProblemError):
-    status, code, title = 422, "code_expired", "The health code has expired"
-
-
-class CodeInvalid(ProblemError):
-    status, code, title = 422, "code_invalid", "Not a valid health code"
-
-
-class UnknownPerson(ProblemError):
-    status, code, title = 422, "unknown_person", "No citizen behind this code"
-
-
-def scan_refused(reason: str | None) -> ProblemError:
-    """The error for a code the scan could not resolve to a person."""
-    if reason == "code_expired":
-        return CodeExpired("The code has expired: ask the guest to refresh it.")
-    if reason == "unknown_person":
-        return UnknownPerson("This code belongs to nobody the app knows.")
-    return CodeInvalid("This is not a health code the City Brain app issued.")

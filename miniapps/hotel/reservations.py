@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from miniapps.hotel.common import DAY, as_date, as_utc, local_day, maybe_utc, merchant, now
+from miniapps.hotel.common import DAY, merchant
 from miniapps.hotel.errors import ArrivalDayNotReached, ReservationExists, ReservationNotOpen
 from miniapps.hotel.schemas import ReservationIn, ReservationOut
 from miniapps.sdk import (
@@ -19,12 +19,17 @@ from miniapps.sdk import (
     MiniAppContext,
     NotFound,
     ValidationFailed,
+    as_date,
+    as_utc,
     atomic,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    local_day,
+    maybe_utc,
     new_id,
+    now,
 )
 
 BOOKING_WINDOW_DAYS = 180

@@ -14,12 +14,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from miniapps.hotel import catalogue, reservations, stays, views
-from miniapps.hotel.common import hotel_of, require_device
+from miniapps.hotel.common import hotel_of
 from miniapps.hotel.errors import (
     AlreadyCheckedIn,
     ArrivalDayNotReached,
-    CodeExpired,
-    CodeInvalid,
     ColourNotGreen,
     ExceedsIncidentals,
     HotelNotSetUp,
@@ -27,7 +25,6 @@ from miniapps.hotel.errors import (
     ReservationExists,
     ReservationNotOpen,
     StayNotOpen,
-    UnknownPerson,
 )
 from miniapps.hotel.schemas import (
     CheckInIn,
@@ -45,6 +42,7 @@ from miniapps.hotel.schemas import (
     StayOut,
 )
 from miniapps.sdk import (
+    SCAN_PROBLEMS,
     Conflict,
     CursorParam,
     Forbidden,
@@ -62,10 +60,11 @@ Ctx = NamedDependency[MiniAppContext]
 PUBLIC: list[dict[str, list[str]]] = [{}]
 AnyRequest = Request[Any, Any, Any]
 _DESK = (HotelNotSetUp,)
+FRONT_DESK = "Call with the gate token of the hotel's front desk."
 
 
 def _desk_scope(ctx: MiniAppContext) -> str:
-    return f"miniapp:hotel:gate:{require_device(ctx).gate_id}"
+    return f"miniapp:hotel:gate:{ctx.require_device(FRONT_DESK).gate_id}"
 
 
 @get(
@@ -86,11 +85,11 @@ class HotelDeskController(Controller):
 
     @get("", summary="Front desk: its hotel, room types and free rooms")
     async def profile(self, ctx: Ctx) -> HotelOut:
-        return await catalogue.hotel_profile(require_device(ctx).venue_id)
+        return await catalogue.hotel_profile(ctx.require_device(FRONT_DESK).venue_id)
 
     @put("", summary="Front desk: set the hotel's name and the incidentals held at check-in")
     async def save(self, ctx: Ctx, data: JSONBody[HotelIn]) -> HotelOut:
-        return await catalogue.save_hotel(require_device(ctx).venue_id, data)
+        return await catalogue.save_hotel(ctx.require_device(FRONT_DESK).venue_id, data)
 
     @post(
         "/room-types",
@@ -99,7 +98,7 @@ class HotelDeskController(Controller):
         opt={"problems": (Conflict,)},
     )
     async def add_room_type(self, ctx: Ctx, data: JSONBody[RoomTypeIn]) -> RoomTypeOut:
-        return await catalogue.add_room_type(require_device(ctx).venue_id, data)
+        return await catalogue.add_room_type(ctx.require_device(FRONT_DESK).venue_id, data)
 
     @post(
         "/rooms",
@@ -108,13 +107,15 @@ class HotelDeskController(Controller):
         opt={"problems": (Conflict,)},
     )
     async def add_room(self, ctx: Ctx, data: JSONBody[RoomIn]) -> RoomOut:
-        return await catalogue.add_room(require_device(ctx).venue_id, data)
+        return await catalogue.add_room(ctx.require_device(FRONT_DESK).venue_id, data)
 
     @get("/rooms", summary="Front desk: the rooms, and the stay in each")
     async def rooms(
         self, ctx: Ctx, limit: LimitParam = 50, cursor: CursorParam = None
     ) -> Page[RoomOut]:
-        items, next_cursor = await catalogue.rooms_of(require_device(ctx).venue_id, limit, cursor)
+        items, next_cursor = await catalogue.rooms_of(
+            ctx.require_device(FRONT_DESK).venue_id, limit, cursor
+        )
         return Page(items, next_cursor)
 
     @get(
@@ -124,7 +125,9 @@ class HotelDeskController(Controller):
     async def register(
         self, ctx: Ctx, limit: LimitParam = 50, cursor: CursorParam = None
     ) -> Page[GuestRecordOut]:
-        items, next_cursor = await views.guest_register(require_device(ctx).venue_id, limit, cursor)
+        items, next_cursor = await views.guest_register(
+            ctx.require_device(FRONT_DESK).venue_id, limit, cursor
+        )
         return Page(items, next_cursor)
 
 
@@ -139,9 +142,7 @@ class HotelDeskController(Controller):
     opt={
         "problems": (
             *_DESK,
-            CodeExpired,
-            CodeInvalid,
-            UnknownPerson,
+            *SCAN_PROBLEMS,
             ColourNotGreen,
             AlreadyCheckedIn,
             NoRoomAvailable,
@@ -154,7 +155,7 @@ async def check_in(
     data: JSONBody[CheckInIn],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[StayOut]:
-    device = require_device(ctx)
+    device = ctx.require_device(FRONT_DESK)
 
     async def run() -> StayOut:
         return await stays.check_in(device, data)
@@ -201,7 +202,7 @@ class StaysController(Controller):
         data: JSONBody[ExtraIn],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ExtraOut]:
-        device = require_device(ctx)
+        device = ctx.require_device(FRONT_DESK)
 
         async def run() -> ExtraOut:
             return await stays.add_extra(device, stay_id, data.item, data.amount)
@@ -230,7 +231,7 @@ class StaysController(Controller):
         stay_id: FromPath[str],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[StayOut]:
-        device = require_device(ctx)
+        device = ctx.require_device(FRONT_DESK)
 
         async def run() -> StayOut:
             return await stays.check_out(ctx, device, stay_id)
@@ -303,7 +304,7 @@ class ReservationsController(Controller):
         opt={"problems": (*_DESK, ReservationNotOpen, ArrivalDayNotReached)},
     )
     async def no_show(self, ctx: Ctx, reservation_id: FromPath[str]) -> ReservationOut:
-        hotel = await hotel_of(require_device(ctx).venue_id)
+        hotel = await hotel_of(ctx.require_device(FRONT_DESK).venue_id)
         return await reservations.mark_no_show(ctx, hotel["id"], reservation_id)
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from miniapps.hotel import views
-from miniapps.hotel.common import DAY, as_utc, hotel_of, local_day, merchant, now
+from miniapps.hotel.common import DAY, hotel_of, merchant
 from miniapps.hotel.errors import (
     AlreadyCheckedIn,
     ColourNotGreen,
     ExceedsIncidentals,
     NoRoomAvailable,
     StayNotOpen,
-    scan_refused,
 )
 from miniapps.hotel.schemas import CheckInIn, ExtraOut, StayOut
 from miniapps.sdk import (
@@ -26,10 +25,14 @@ from miniapps.sdk import (
     MiniAppContext,
     NotFound,
     ValidationFailed,
+    as_utc,
     atomic,
     fetch,
     fetch_one,
+    local_day,
     new_id,
+    now,
+    scan_refused,
 )
 
 CHECK_IN_SCOPES = ("identity.realname", "healthcode.read", "wallet.charge")
@@ -109,7 +112,7 @@ async def check_in(device: Device, data: CheckInIn) -> StayOut:
         scan = await device.scan(data.code, scopes=CHECK_IN_SCOPES)
         guest = scan.citizen
         if guest is None:
-            raise scan_refused(scan.deny_reason)
+            raise scan_refused(scan.deny_reason, holder="guest")
         if scan.colour != "green":
             raise ColourNotGreen(f"The guest's health code is {scan.colour}; it must be green.")
         openid = guest.require_citizen()

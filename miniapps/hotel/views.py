@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.hotel.common import as_utc, hotel_of, maybe_utc
+from miniapps.hotel.common import hotel_of
 from miniapps.hotel.schemas import ExtraOut, GuestRecordOut, StayOut
 from miniapps.sdk import (
     FieldError,
     NotFound,
     ValidationFailed,
+    as_utc,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    maybe_utc,
 )
 
 _STAY_SQL = (

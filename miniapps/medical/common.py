@@ -1,43 +1,11 @@
-"""What every part of medical shares: the clock, stored values, the caller, the hospital."""
+"""What every part of medical shares: the app as merchant, the hospital of a device's venue."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from miniapps.medical.errors import HospitalNotSetUp
-from miniapps.sdk import Device, MiniAppContext, Unauthorized, fetch_one
-
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
-
-
-def as_utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def as_date(value: Any) -> date:
-    if isinstance(value, str):
-        return date.fromisoformat(value)
-    assert isinstance(value, date)
-    return value
-
-
-def require_device(ctx: MiniAppContext) -> Device:
-    """The calling device; no token at all is 401 (a citizen's token is 403)."""
-    if ctx.device is None and not ctx.has_citizen:
-        raise Unauthorized("Call with the gate token of one of this hospital's devices.")
-    return ctx.require_device()
+from miniapps.sdk import MiniAppContext, fetch_one
 
 
 def merchant(ctx: MiniAppContext) -> MiniAppContext:

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.medical.common import hospital_of, local_day, merchant, now
+from miniapps.medical.common import hospital_of, merchant
 from miniapps.medical.errors import (
     BillExceedsEstimate,
     VisitHasCharges,
     VisitNotOpen,
-    scan_refused,
 )
 from miniapps.medical.schemas import CardScanOut, ChargeOut, VisitOut
 from miniapps.medical.visits import VISIT_SQL, visit, visits_out
-from miniapps.sdk import Device, MiniAppContext, NotFound, atomic, fetch, fetch_one, new_id
+from miniapps.sdk import (
+    Device,
+    MiniAppContext,
+    NotFound,
+    atomic,
+    fetch,
+    fetch_one,
+    local_today,
+    new_id,
+    now,
+    scan_refused,
+)
 
 
 async def scan_card(device: Device, code: str) -> CardScanOut:
@@ -26,14 +36,14 @@ async def scan_card(device: Device, code: str) -> CardScanOut:
     hospital = await hospital_of(device.venue_id)
     scan = await device.scan(code, scopes=("healthcode.read",))
     if scan.citizen is None:
-        raise scan_refused(scan.deny_reason)
+        raise scan_refused(scan.deny_reason, holder="patient")
     openid = scan.citizen.require_citizen()
     row = await fetch_one(
         VISIT_SQL + "WHERE v.hospital = {} AND v.openid = {} AND v.visit_day = {} "
         "AND v.status = 'registered' ORDER BY v.created_at DESC",
         hospital["id"],
         openid,
-        local_day(now()),
+        local_today(),
     )
     visit = (await visits_out([row]))[0] if row is not None else None
     return CardScanOut(colour=scan.colour, visit=visit)

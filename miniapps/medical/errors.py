@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from miniapps.sdk import Conflict, NotFound, ProblemError
+from miniapps.sdk import Conflict, NotFound
 
 
 class HospitalNotSetUp(NotFound):
@@ -23,24 +23,3 @@ class VisitHasCharges(Conflict):
 
 class BillExceedsEstimate(Conflict):
     code, title = "bill_exceeds_estimate", "The bill would exceed the amount held"
-
-
-class CodeExpired(ProblemError):
-    status, code, title = 422, "code_expired", "The health code has expired"
-
-
-class CodeInvalid(ProblemError):
-    status, code, title = 422, "code_invalid", "Not a valid health code"
-
-
-class UnknownPerson(ProblemError):
-    status, code, title = 422, "unknown_person", "No citizen behind this code"
-
-
-def scan_refused(reason: str | None) -> ProblemError:
-    """The error for a code the scan could not resolve to a person."""
-    if reason == "code_expired":
-        return CodeExpired("The code has expired: ask the patient to refresh it.")
-    if reason == "unknown_person":
-        return UnknownPerson("This code belongs to nobody the app knows.")
-    return CodeInvalid("This is not a health code the City Brain app issued.")

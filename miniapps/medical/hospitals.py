@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.medical.common import hospital_of, now
+from miniapps.medical.common import hospital_of
 from miniapps.medical.schemas import DepartmentOut, HospitalIn, HospitalOut
-from miniapps.sdk import Conflict, atomic, decode_cursor, encode_cursor, fetch, fetch_one, new_id
+from miniapps.sdk import (
+    Conflict,
+    atomic,
+    decode_cursor,
+    encode_cursor,
+    fetch,
+    fetch_one,
+    new_id,
+    now,
+)
 
 
 async def save_hospital(venue_id: str, data: HospitalIn) -> HospitalOut:

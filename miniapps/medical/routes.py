@@ -14,13 +14,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from miniapps.medical import desk, hospitals, visits
-from miniapps.medical.common import require_device
 from miniapps.medical.errors import (
     BillExceedsEstimate,
-    CodeExpired,
-    CodeInvalid,
     HospitalNotSetUp,
-    UnknownPerson,
     VisitExists,
     VisitHasCharges,
     VisitNotOpen,
@@ -39,6 +35,7 @@ from miniapps.medical.schemas import (
     VisitOut,
 )
 from miniapps.sdk import (
+    SCAN_PROBLEMS,
     Conflict,
     CursorParam,
     Forbidden,
@@ -57,6 +54,7 @@ PUBLIC: list[dict[str, list[str]]] = [{}]
 AnyRequest = Request[Any, Any, Any]
 _CITIZEN = (Unauthorized,)
 _DEVICE = (Unauthorized, Forbidden, HospitalNotSetUp)
+HOSPITAL_DEVICE = "Call with the gate token of one of this hospital's devices."
 
 
 class HospitalsController(Controller):
@@ -82,11 +80,11 @@ class HospitalDeskController(Controller):
 
     @get("", summary="A hospital device: its hospital's profile")
     async def profile(self, ctx: Ctx) -> HospitalOut:
-        return await hospitals.hospital_profile(require_device(ctx).venue_id)
+        return await hospitals.hospital_profile(ctx.require_device(HOSPITAL_DEVICE).venue_id)
 
     @put("", summary="A hospital device: set the hospital's name and registration estimate")
     async def save(self, ctx: Ctx, data: JSONBody[HospitalIn]) -> HospitalOut:
-        return await hospitals.save_hospital(require_device(ctx).venue_id, data)
+        return await hospitals.save_hospital(ctx.require_device(HOSPITAL_DEVICE).venue_id, data)
 
     @post(
         "/departments",
@@ -95,7 +93,9 @@ class HospitalDeskController(Controller):
         opt={"problems": (Conflict,)},
     )
     async def add_department(self, ctx: Ctx, data: JSONBody[DepartmentIn]) -> DepartmentOut:
-        return await hospitals.add_department(require_device(ctx).venue_id, data.name)
+        return await hospitals.add_department(
+            ctx.require_device(HOSPITAL_DEVICE).venue_id, data.name
+        )
 
 
 class VisitsController(Controller):
@@ -193,7 +193,7 @@ class VisitsController(Controller):
         data: JSONBody[ChargeIn],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ChargeOut]:
-        device = require_device(ctx)
+        device = ctx.require_device(HOSPITAL_DEVICE)
 
         async def run() -> ChargeOut:
             return await desk.add_charge(device, visit_id, data.item, data.amount)
@@ -221,7 +221,7 @@ class VisitsController(Controller):
         visit_id: FromPath[str],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[VisitOut]:
-        device = require_device(ctx)
+        device = ctx.require_device(HOSPITAL_DEVICE)
 
         async def run() -> VisitOut:
             return await desk.settle(ctx, device, visit_id)
@@ -250,10 +250,10 @@ async def bills(ctx: Ctx, limit: LimitParam = 50, cursor: CursorParam = None) ->
     summary="A hospital device reads the health code as the medical card: today's visit",
     description="Any colour is read (fever clinics); `visit` is null when the patient has no "
     "open visit here today.",
-    opt={"problems": (*_DEVICE, CodeExpired, CodeInvalid, UnknownPerson)},
+    opt={"problems": (*_DEVICE, *SCAN_PROBLEMS)},
 )
 async def card_scan(ctx: Ctx, data: JSONBody[ScanIn]) -> CardScanOut:
-    return await desk.scan_card(require_device(ctx), data.code)
+    return await desk.scan_card(ctx.require_device(HOSPITAL_DEVICE), data.code)
 
 
 router = Router(

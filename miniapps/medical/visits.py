@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from miniapps.medical.common import as_date, as_utc, local_day, now
 from miniapps.medical.errors import VisitExists
 from miniapps.medical.schemas import BillOut, ChargeOut, VisitOut
 from miniapps.sdk import (
@@ -17,12 +16,16 @@ from miniapps.sdk import (
     MiniAppContext,
     NotFound,
     ValidationFailed,
+    as_date,
+    as_utc,
     atomic,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    local_day,
     new_id,
+    now,
 )
 
 HOLD_SECONDS = 7 * 86_400  # a visit is settled within the week, or the hold lapses

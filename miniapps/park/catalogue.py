@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from miniapps.park.common import SLOT_COLUMNS, day_bounds, local_day, now, park_of, slot_out
+from miniapps.park.common import SLOT_COLUMNS, park_of, slot_out
 from miniapps.park.schemas import ParkIn, ParkOut, SlotIn, SlotOut
 from miniapps.sdk import (
     Conflict,
@@ -12,11 +12,14 @@ from miniapps.sdk import (
     NotFound,
     ValidationFailed,
     atomic,
+    day_bounds,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    local_today,
     new_id,
+    now,
 )
 
 LONGEST_SLOT = timedelta(hours=24)
@@ -86,7 +89,7 @@ async def slots_of(park_id: str, day: date | None) -> list[SlotOut]:
     """A park's slots on a local day (today by default), in time order."""
     if await fetch_one("SELECT id FROM park_park WHERE id = {}", park_id) is None:
         raise NotFound("No such park.")
-    start, end = day_bounds(day or local_day(now()))
+    start, end = day_bounds(day or local_today())
     rows = await fetch(
         f"SELECT {SLOT_COLUMNS} FROM park_slot WHERE park = {{}} AND starts_at >= {{}} "
         "AND starts_at < {} ORDER BY starts_at LIMIT 200",

@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from miniapps.park.catalogue import add_slot, save_park
-from miniapps.park.common import SHANGHAI, local_day, now
 from miniapps.park.schemas import ParkIn, SlotIn
-from miniapps.sdk import Conflict
+from miniapps.sdk import SHANGHAI, Conflict, local_today, now
 
 DEMO_PARK = ParkIn(name="西湖景区 Xihu Park", ticket=2_000)
 OPENING_HOURS = range(6, 22)  # hourly slots, 06:00 to 22:00 Asia/Shanghai
@@ -25,7 +24,7 @@ async def seed(context: dict[str, Any]) -> None:
     if venue_id is None:
         return
     await save_park(venue_id, DEMO_PARK)
-    today = local_day(now())
+    today = local_today()
     for day in (today, today + timedelta(days=1)):
         for hour in OPENING_HOURS:
             starts = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)

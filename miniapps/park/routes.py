@@ -14,19 +14,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from miniapps.park import catalogue, visits
-from miniapps.park.common import require_device
 from miniapps.park.errors import (
     AlreadyEntered,
     AlreadyReserved,
-    CodeExpired,
-    CodeInvalid,
     ColourNotGreen,
     NoSlotNow,
     ParkNotSetUp,
     ReservationNotOpen,
     SlotClosed,
     SlotFull,
-    UnknownPerson,
 )
 from miniapps.park.schemas import (
     EntryIn,
@@ -39,6 +35,7 @@ from miniapps.park.schemas import (
     SlotOut,
 )
 from miniapps.sdk import (
+    SCAN_PROBLEMS,
     Conflict,
     CursorParam,
     Forbidden,
@@ -54,6 +51,7 @@ Ctx = NamedDependency[MiniAppContext]
 # Open to anyone: no token needed (OpenAPI: an empty security requirement).
 PUBLIC: list[dict[str, list[str]]] = [{}]
 _DESK = (ParkNotSetUp,)
+TURNSTILE = "Call with the gate token of one of the park's turnstiles."
 
 
 class ParksController(Controller):
@@ -83,11 +81,11 @@ class ParkDeskController(Controller):
 
     @get("", summary="Turnstile: its park")
     async def profile(self, ctx: Ctx) -> ParkOut:
-        return await catalogue.park_profile(require_device(ctx).venue_id)
+        return await catalogue.park_profile(ctx.require_device(TURNSTILE).venue_id)
 
     @put("", summary="Turnstile: set the park's name and ticket price (0: free)")
     async def save(self, ctx: Ctx, data: JSONBody[ParkIn]) -> ParkOut:
-        return await catalogue.save_park(require_device(ctx).venue_id, data)
+        return await catalogue.save_park(ctx.require_device(TURNSTILE).venue_id, data)
 
     @post(
         "/slots",
@@ -96,13 +94,15 @@ class ParkDeskController(Controller):
         opt={"problems": (Conflict,)},
     )
     async def add_slot(self, ctx: Ctx, data: JSONBody[SlotIn]) -> SlotOut:
-        return await catalogue.add_slot(require_device(ctx).venue_id, data)
+        return await catalogue.add_slot(ctx.require_device(TURNSTILE).venue_id, data)
 
     @get("/entries", summary="Turnstile: the park's entries, newest first")
     async def entries(
         self, ctx: Ctx, limit: LimitParam = 50, cursor: CursorParam = None
     ) -> Page[EntryOut]:
-        items, next_cursor = await visits.entries_at(require_device(ctx).venue_id, limit, cursor)
+        items, next_cursor = await visits.entries_at(
+            ctx.require_device(TURNSTILE).venue_id, limit, cursor
+        )
         return Page(items, next_cursor)
 
 
@@ -145,9 +145,7 @@ class ReservationsController(Controller):
     opt={
         "problems": (
             *_DESK,
-            CodeExpired,
-            CodeInvalid,
-            UnknownPerson,
+            *SCAN_PROBLEMS,
             ColourNotGreen,
             NoSlotNow,
             SlotFull,
@@ -161,7 +159,7 @@ async def enter(
     data: JSONBody[EntryIn],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[EntryOut]:
-    device = require_device(ctx)
+    device = ctx.require_device(TURNSTILE)
 
     async def run() -> EntryOut:
         return await visits.enter(device, data.code)

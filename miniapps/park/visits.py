@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.park.common import SLOT_COLUMNS, as_utc, maybe_utc, now, park_of, slot_out
+from miniapps.park.common import SLOT_COLUMNS, park_of, slot_out
 from miniapps.park.errors import (
     AlreadyEntered,
     AlreadyReserved,
@@ -19,7 +19,6 @@ from miniapps.park.errors import (
     ReservationNotOpen,
     SlotClosed,
     SlotFull,
-    scan_refused,
 )
 from miniapps.park.schemas import EntryOut, ReservationOut
 from miniapps.sdk import (
@@ -27,12 +26,16 @@ from miniapps.sdk import (
     FieldError,
     NotFound,
     ValidationFailed,
+    as_utc,
     atomic,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    maybe_utc,
     new_id,
+    now,
+    scan_refused,
 )
 
 ENTRY_SCOPES = ("healthcode.read", "wallet.charge")
@@ -236,7 +239,7 @@ async def enter(device: Device, code: str) -> EntryOut:
         scan = await device.scan(code, scopes=ENTRY_SCOPES)
         visitor = scan.citizen
         if visitor is None:
-            raise scan_refused(scan.deny_reason)
+            raise scan_refused(scan.deny_reason, holder="visitor")
         if scan.colour != "green":
             raise ColourNotGreen(f"The visitor's health code is {scan.colour}; it must be green.")
         openid = visitor.require_citizen()

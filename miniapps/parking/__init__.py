@@ -14,8 +14,7 @@ manifest = Manifest(
     version="1.0.0",
     platform=">=1.0,<2",
     scopes=("wallet.charge",),
-    # "hold" only for the entry check (a 1-fen hold, always rolled back); fees are charges.
-    charge_modes=("hold", "charge"),
+    charge_modes=("charge",),  # fees are charged at exit; nothing is held
     venue_kinds=("mall", "other"),
     description="Leave first, pay later: car parks read your plate, the fee goes to credit.",
 )

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.parking import clock
 from miniapps.parking.fees import Tariff
 from miniapps.parking.schemas import CarParkOut, CarParkRequest
 from miniapps.sdk import (
     FieldError,
     NotFound,
     ValidationFailed,
+    as_utc,
     atomic,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    now,
 )
 
 
@@ -30,7 +31,7 @@ def car_park_out(row: dict[str, Any]) -> CarParkOut:
         free_minutes=int(row["free_minutes"]),
         hourly_amount=int(row["hourly_amount"]),
         daily_cap_amount=int(row["daily_cap_amount"]),
-        updated_at=clock.as_utc(row["updated_at"]),
+        updated_at=as_utc(row["updated_at"]),
     )
 
 
@@ -49,7 +50,7 @@ async def configure(venue_id: str, data: CarParkRequest) -> CarParkOut:
         raise ValidationFailed(
             errors=[FieldError("daily_cap_amount", "must be at least the hourly amount")]
         )
-    now = clock.now()
+    at = now()
     async with atomic():
         row = await fetch_one(
             "INSERT INTO parking_car_park (id, name, free_minutes, hourly_amount, "
@@ -63,8 +64,8 @@ async def configure(venue_id: str, data: CarParkRequest) -> CarParkOut:
             data.free_minutes,
             data.hourly_amount,
             data.daily_cap_amount,
-            now,
-            now,
+            at,
+            at,
         )
     assert row is not None
     return car_park_out(row)

@@ -9,18 +9,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from miniapps.parking import clock
 from miniapps.parking.errors import PlateInUse, PlateLimitReached, PlateTaken
 from miniapps.parking.schemas import PlateOut
 from miniapps.sdk import (
     FieldError,
     NotFound,
     ValidationFailed,
+    as_utc,
     atomic,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    now,
 )
 
 MAX_PLATES = 5
@@ -47,7 +48,7 @@ def normalise_plate(raw: str) -> str:
 
 
 def _out(row: dict[str, Any]) -> PlateOut:
-    return PlateOut(plate=str(row["plate"]), bound_at=clock.as_utc(row["bound_at"]))
+    return PlateOut(plate=str(row["plate"]), bound_at=as_utc(row["bound_at"]))
 
 
 async def bind(openid: str, plate: str) -> PlateOut:
@@ -57,7 +58,7 @@ async def bind(openid: str, plate: str) -> PlateOut:
             "ON CONFLICT (plate) DO NOTHING RETURNING plate, bound_at",
             plate,
             openid,
-            clock.now(),
+            now(),
         )
         if row is None:
             existing = await fetch_one(

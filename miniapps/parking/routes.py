@@ -18,14 +18,11 @@ from miniapps.parking import car_parks, plates, stays
 from miniapps.parking.errors import (
     AlreadyParked,
     CarParkNotConfigured,
-    CreditLimitExceeded,
     PlateInUse,
     PlateLimitReached,
     PlateNotRegistered,
     PlateTaken,
-    RealNameRequired,
     StayNotFound,
-    WalletSuspended,
 )
 from miniapps.parking.schemas import (
     CarParkOut,
@@ -38,28 +35,24 @@ from miniapps.parking.schemas import (
 )
 from miniapps.sdk import (
     Conflict,
+    CreditLimitExceeded,
     CursorParam,
-    Device,
     Forbidden,
     IdempotencyKeyHeader,
     LimitParam,
     MiniAppContext,
     Page,
+    RealNameRequired,
     ScopeRequired,
     Unauthorized,
+    WalletSuspended,
     idempotent,
 )
 
 TAGS = ["mini-app: parking"]
 # Problems each kind of caller may meet, for the OpenAPI document (`opt["problems"]`).
 CALLER = (Unauthorized, Forbidden)
-
-
-def _device(ctx: MiniAppContext) -> Device:
-    """The calling gate; 401 without any token, 403 for a citizen's."""
-    if ctx.device is None and not ctx.has_citizen:
-        raise Unauthorized("A gate device of this car park's venue must call this.")
-    return ctx.require_device()
+CAR_PARK_DEVICE = "A gate device of this car park's venue must call this."
 
 
 @put(
@@ -74,7 +67,7 @@ def _device(ctx: MiniAppContext) -> Device:
 async def configure_car_park(
     ctx: NamedDependency[MiniAppContext], data: JSONBody[CarParkRequest]
 ) -> CarParkOut:
-    device = _device(ctx)
+    device = ctx.require_device(CAR_PARK_DEVICE)
     return await car_parks.configure(device.venue_id, data)
 
 
@@ -166,7 +159,7 @@ async def gate_entry(
     data: JSONBody[EntryRequest],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
-    device = _device(ctx)
+    device = ctx.require_device(CAR_PARK_DEVICE)
     plate = plates.normalise_plate(data.plate)
     car_park = await car_parks.find(device.venue_id)
     if car_park is None:
@@ -174,7 +167,7 @@ async def gate_entry(
     openid = await plates.owner(plate)
     if openid is None:
         raise PlateNotRegistered("No City Brain account pays for this plate: take a ticket.")
-    await stays.ensure_wallet_active(await ctx.for_openid(openid))
+    await (await ctx.for_openid(openid)).wallet.require_active()
 
     async def run() -> StayOut:
         return await stays.record_entry(car_park, plate, openid, device.gate_id)
@@ -206,7 +199,7 @@ async def gate_exit(
     data: JSONBody[ExitRequest],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
-    device = _device(ctx)
+    device = ctx.require_device(CAR_PARK_DEVICE)
     plate = plates.normalise_plate(data.plate)
 
     async def run() -> StayOut:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from miniapps.parking import clock
 from miniapps.parking.car_parks import tariff_of
 from miniapps.parking.errors import AlreadyParked, StayNotFound
 from miniapps.parking.fees import parking_fee, stay_seconds
@@ -19,40 +18,22 @@ from miniapps.sdk import (
     FieldError,
     MiniAppContext,
     ValidationFailed,
-    atomic,
+    as_utc,
     decode_cursor,
     encode_cursor,
     fetch,
     fetch_one,
+    maybe_utc,
     new_id,
+    now,
 )
 
 
-class _ProbeDone(Exception):
-    """Rolls the wallet probe's transaction back."""
-
-
-async def ensure_wallet_active(citizen: MiniAppContext) -> None:
-    """Raise the wallet's own refusal unless it would take a charge from this app now.
-
-    The SDK has no "is the wallet active" call, so this asks the wallet itself: a 1-fen
-    hold inside a transaction that is always rolled back, so nothing of it is ever kept.
-    A suspended wallet answers 402 wallet_suspended, a citizen without real-name 403
-    real_name_required, a revoked grant 403 scope_required, no credit left 402
-    credit_limit_exceeded. Call it outside any transaction (a nested one would not roll back).
-    """
-    try:
-        async with atomic():
-            await citizen.wallet.hold(1, "parking entry check", expires_in=60)
-            raise _ProbeDone
-    except _ProbeDone:
-        return
-
-
-def stay_out(row: dict[str, Any], now: datetime | None = None) -> StayOut:
-    entered_at = clock.as_utc(row["entered_at"])
-    exited_at = clock.as_utc(row["exited_at"]) if row["exited_at"] is not None else None
-    until = exited_at or max(now or clock.now(), entered_at)
+def stay_out(row: dict[str, Any], as_of: datetime | None = None) -> StayOut:
+    """The stay; an open one with its minutes and fee so far, as of `as_of` (default now)."""
+    entered_at = as_utc(row["entered_at"])
+    exited_at = maybe_utc(row["exited_at"])
+    until = exited_at or max(as_of or now(), entered_at)
     if row["fee_amount"] is not None:
         fee = int(row["fee_amount"])
     else:
@@ -87,7 +68,7 @@ async def record_entry(car_park: dict[str, Any], plate: str, openid: str, gate_i
         car_park["free_minutes"],
         car_park["hourly_amount"],
         car_park["daily_cap_amount"],
-        clock.now(),
+        now(),
         gate_id,
     )
     if row is not None:
@@ -112,8 +93,8 @@ async def record_exit(
     )
     if stay is None:
         raise StayNotFound("This plate has no open stay at this car park.")
-    entered_at = clock.as_utc(stay["entered_at"])
-    exited_at = max(clock.now(), entered_at)
+    entered_at = as_utc(stay["entered_at"])
+    exited_at = max(now(), entered_at)
     fee = parking_fee(tariff_of(stay), entered_at, exited_at)
     closed = await fetch_one(
         "UPDATE parking_stay SET status = 'exited', open_plate = NULL, exited_at = {}, "
@@ -157,7 +138,7 @@ async def list_stays(
         if len(after) != 2 or not all(isinstance(part, str) for part in after):
             raise ValidationFailed(errors=[FieldError("cursor", "not a cursor this API returned")])
         try:
-            at = clock.as_utc(after[0])
+            at = as_utc(after[0])
         except ValueError:
             raise ValidationFailed(
                 errors=[FieldError("cursor", "not a cursor this API returned")]
@@ -172,7 +153,7 @@ async def list_stays(
             after[1],
             limit + 1,
         )
-    now = clock.now()
-    page = [stay_out(row, now) for row in rows[:limit]]
+    as_of = now()
+    page = [stay_out(row, as_of) for row in rows[:limit]]
     more = len(rows) > limit
     return page, (encode_cursor(page[-1].entered_at.isoformat(), page[-1].id) if more else None)

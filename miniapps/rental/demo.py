@@ -9,8 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from miniapps.rental import clock
-from miniapps.sdk import atomic, fetch
+from miniapps.sdk import atomic, fetch, now
 
 DEMO_LANDLORD = "demo-landlord"
 DEMO_HOMES = [
@@ -45,5 +44,5 @@ async def seed(context: dict[str, Any]) -> None:
                 rent,
                 deposit,
                 "演示房源",
-                clock.now(),
+                now(),
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from miniapps.sdk import Conflict, Forbidden, ProblemError
+from miniapps.sdk import Conflict
 
 
 class ListingUnavailable(Conflict):
@@ -31,19 +31,3 @@ class OfferExpired(Conflict):
 
 class LeaseNotActive(Conflict):
     code, title = "lease_not_active", "The lease is not running"
-
-
-# The wallet's and identity's own answers, passed through unchanged. Declared here only so
-# that the OpenAPI document lists them (`opt["problems"]`); this package never raises them.
-
-
-class CreditLimitExceeded(ProblemError):
-    status, code, title = 402, "credit_limit_exceeded", "Credit limit exceeded"
-
-
-class WalletSuspended(ProblemError):
-    status, code, title = 402, "wallet_suspended", "Wallet suspended for an overdue bill"
-
-
-class RealNameRequired(Forbidden):
-    code, title = "real_name_required", "Real-name verification required"

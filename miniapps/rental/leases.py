@@ -9,10 +9,9 @@ the law asks of landlords), the deposit held. A refused hold leaves nothing behi
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from miniapps.rental import clock
 from miniapps.rental.errors import (
     LeaseNotActive,
     LeaseNotOffered,
@@ -20,6 +19,7 @@ from miniapps.rental.errors import (
     OfferExpired,
     ViewingNotBooked,
 )
+from miniapps.rental.months import add_months
 from miniapps.rental.pages import cursor_key, cursor_time
 from miniapps.rental.schemas import (
     MAX_START_DAYS,
@@ -34,19 +34,21 @@ from miniapps.sdk import (
     NotFound,
     ProblemError,
     ValidationFailed,
+    as_date,
+    as_utc,
     atomic,
+    day_start,
     encode_cursor,
     fetch,
     fetch_one,
+    local_today,
+    maybe_utc,
     new_id,
+    now,
 )
 
 # The deposit hold outlives the term by a week, time for the move-out inspection.
 DEPOSIT_GRACE = timedelta(days=7)
-
-
-def _day(value: object) -> date:
-    return date.fromisoformat(str(value))
 
 
 def _charges_out(rows: list[dict[str, Any]]) -> dict[str, list[RentChargeOut]]:
@@ -55,42 +57,39 @@ def _charges_out(rows: list[dict[str, Any]]) -> dict[str, list[RentChargeOut]]:
         by_lease.setdefault(str(row["lease_id"]), []).append(
             RentChargeOut(
                 month=int(row["month"]) + 1,
-                due_on=_day(row["due_on"]),
+                due_on=as_date(row["due_on"]),
                 amount=int(row["amount"]),
                 charge_id=str(row["charge_id"]),
-                charged_at=clock.as_utc(row["charged_at"]),
+                charged_at=as_utc(row["charged_at"]),
             )
         )
     return by_lease
 
 
 def _lease_out(row: dict[str, Any], charges: list[RentChargeOut]) -> LeaseOut:
-    def maybe_time(value: object) -> Any:
-        return None if value is None else clock.as_utc(value)
-
-    start = _day(row["start_date"])
+    start = as_date(row["start_date"])
     next_month = row["next_rent_month"]
     return LeaseOut(
         id=str(row["id"]),
         listing_id=str(row["listing_id"]),
         status=row["status"],
         start_date=start,
-        end_date=_day(row["end_date"]),
+        end_date=as_date(row["end_date"]),
         months=int(row["months"]),
         rent_amount=int(row["rent_amount"]),
         deposit_amount=int(row["deposit_amount"]),
         deposit_hold_id=row["deposit_hold_id"],
-        deposit_expires_at=maybe_time(row["deposit_expires_at"]),
+        deposit_expires_at=maybe_utc(row["deposit_expires_at"]),
         next_rent_due_on=(
-            clock.add_months(start, int(next_month))
+            add_months(start, int(next_month))
             if next_month is not None and row["status"] == "active"
             else None
         ),
         last_rent_failure=row["last_rent_failure"],
         rent_charges=sorted(charges, key=lambda charge: charge.month),
-        created_at=clock.as_utc(row["created_at"]),
-        signed_at=maybe_time(row["signed_at"]),
-        ended_at=maybe_time(row["ended_at"]),
+        created_at=as_utc(row["created_at"]),
+        signed_at=maybe_utc(row["signed_at"]),
+        ended_at=maybe_utc(row["ended_at"]),
     )
 
 
@@ -131,7 +130,7 @@ async def offer(openid: str, data: LeaseOffer) -> LeaseOut:
         raise NotFound("No such viewing of your homes.")
     if viewing["status"] != "booked":
         raise ViewingNotBooked("The viewing was cancelled; the visitor must book again.")
-    today = clock.today()
+    today = local_today()
     if not today <= data.start_date <= today + timedelta(days=MAX_START_DAYS):
         raise ValidationFailed(
             errors=[FieldError("start_date", f"must be from today to {MAX_START_DAYS} days on")]
@@ -156,11 +155,11 @@ async def offer(openid: str, data: LeaseOffer) -> LeaseOut:
             openid,
             viewing["visitor_openid"],
             data.start_date.isoformat(),
-            clock.add_months(data.start_date, data.months).isoformat(),
+            add_months(data.start_date, data.months).isoformat(),
             data.months,
             listing["rent_amount"],
             listing["deposit_amount"],
-            clock.now(),
+            now(),
         )
     assert row is not None
     return (await leases_out([row]))[0]
@@ -172,8 +171,8 @@ async def sign(ctx: MiniAppContext, lease_id: str) -> LeaseOut:
     lease = await _party_lease(openid, lease_id, "tenant")
     if lease["status"] != "offered":
         raise LeaseNotOffered("This lease is already signed or ended.")
-    start = _day(lease["start_date"])
-    if start < clock.today():
+    start = as_date(lease["start_date"])
+    if start < local_today():
         raise OfferExpired("The start date has passed; ask the landlord for a new offer.")
     tenant = await ctx.identity.real_identity()  # 403 unless real-name and shared
     taken = await fetch_one(
@@ -183,13 +182,13 @@ async def sign(ctx: MiniAppContext, lease_id: str) -> LeaseOut:
     )
     if taken is None:
         raise ListingUnavailable("Someone else signed for this home first.")
-    now = clock.now()
+    signed_at = now()
     hold_id, expires_at = None, None
     deposit = int(lease["deposit_amount"])
     if deposit > 0:
-        until = clock.start_of(_day(lease["end_date"])) + DEPOSIT_GRACE
+        until = day_start(as_date(lease["end_date"])) + DEPOSIT_GRACE
         held = await ctx.wallet.hold(
-            deposit, f"押金 租约 {lease_id[:8]}", math.ceil((until - now).total_seconds())
+            deposit, f"押金 租约 {lease_id[:8]}", math.ceil((until - signed_at).total_seconds())
         )
         hold_id, expires_at = held.hold_id, held.expires_at
     row = await fetch_one(
@@ -201,8 +200,8 @@ async def sign(ctx: MiniAppContext, lease_id: str) -> LeaseOut:
         expires_at,
         tenant.real_name,
         tenant.id_hash,
-        clock.start_of(start),
-        now,
+        day_start(start),
+        signed_at,
         lease_id,
     )
     if row is None:
@@ -217,7 +216,7 @@ async def move_out(ctx: MiniAppContext, lease_id: str) -> LeaseOut:
     row = await fetch_one(
         "UPDATE rental_lease SET status = 'ended', ended_at = {}, next_rent_due_at = NULL "
         "WHERE id = {} AND status = 'active' RETURNING *",
-        clock.now(),
+        now(),
         lease_id,
     )
     if row is None:
@@ -294,10 +293,10 @@ async def tenant_register(
             address=str(row["address"]),
             tenant_real_name=str(row["tenant_real_name"]),
             tenant_id_hash=str(row["tenant_id_hash"]),
-            start_date=_day(row["start_date"]),
-            end_date=_day(row["end_date"]),
-            signed_at=clock.as_utc(row["signed_at"]),
-            ended_at=None if row["ended_at"] is None else clock.as_utc(row["ended_at"]),
+            start_date=as_date(row["start_date"]),
+            end_date=as_date(row["end_date"]),
+            signed_at=as_utc(row["signed_at"]),
+            ended_at=maybe_utc(row["ended_at"]),
         )
         for row in rows[:limit]
     ]

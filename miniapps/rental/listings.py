@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from typing import Any
 
-from miniapps.rental import clock
 from miniapps.rental.errors import ListingUnavailable, OwnListing, ViewingExists, ViewingNotBooked
 from miniapps.rental.pages import cursor_key, cursor_time
 from miniapps.rental.schemas import ListingOut, ListingRequest, ViewingOut, ViewingRequest
@@ -19,11 +18,13 @@ from miniapps.sdk import (
     MiniAppContext,
     NotFound,
     ValidationFailed,
+    as_utc,
     atomic,
     encode_cursor,
     fetch,
     fetch_one,
     new_id,
+    now,
 )
 
 VIEWING_HORIZON = timedelta(days=60)
@@ -47,7 +48,7 @@ def listing_out(row: dict[str, Any]) -> ListingOut:
         description=str(row["description"]),
         landlord_name_masked=str(row["landlord_name_masked"]),
         status=row["status"],
-        created_at=clock.as_utc(row["created_at"]),
+        created_at=as_utc(row["created_at"]),
     )
 
 
@@ -73,7 +74,7 @@ async def create_listing(ctx: MiniAppContext, data: ListingRequest) -> ListingOu
             data.rent_amount,
             data.deposit_amount,
             data.description,
-            clock.now(),
+            now(),
         )
     assert row is not None
     return listing_out(row)
@@ -147,18 +148,18 @@ def viewing_out(row: dict[str, Any]) -> ViewingOut:
     return ViewingOut(
         id=str(row["id"]),
         listing_id=str(row["listing_id"]),
-        at=clock.as_utc(row["at"]),
+        at=as_utc(row["at"]),
         status=row["status"],
         visitor_name_masked=row["visitor_name_masked"],
-        created_at=clock.as_utc(row["created_at"]),
+        created_at=as_utc(row["created_at"]),
     )
 
 
 async def book_viewing(ctx: MiniAppContext, listing_id: str, data: ViewingRequest) -> ViewingOut:
     openid = ctx.require_citizen()
     listing = await find_listing(listing_id)
-    now = clock.now()
-    if not now < data.at <= now + VIEWING_HORIZON:
+    booked_at = now()
+    if not booked_at < data.at <= booked_at + VIEWING_HORIZON:
         raise ValidationFailed(
             errors=[FieldError("at", "must be in the future, at most 60 days ahead")]
         )
@@ -180,7 +181,7 @@ async def book_viewing(ctx: MiniAppContext, listing_id: str, data: ViewingReques
             profile.name_masked,
             data.at.astimezone(UTC),
             f"{listing_id}:{openid}",
-            now,
+            booked_at,
         )
     if row is None:
         raise ViewingExists("You already booked a viewing of this home; cancel it to rebook.")
@@ -216,7 +217,7 @@ async def cancel_viewing(openid: str, viewing_id: str) -> ViewingOut:
             "UPDATE rental_viewing SET status = 'cancelled', open_key = NULL, cancelled_at = {} "
             "WHERE id = {} AND status = 'booked' AND (visitor_openid = {} OR landlord_openid = {}) "
             "RETURNING *",
-            clock.now(),
+            now(),
             viewing_id,
             openid,
             openid,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from miniapps.rental import clock
-from miniapps.sdk import FieldError, ValidationFailed, decode_cursor
+from miniapps.sdk import FieldError, ValidationFailed, as_utc, decode_cursor
 
 
 def cursor_key(cursor: str | None, *types: type) -> list[object] | None:
@@ -24,7 +23,7 @@ def cursor_key(cursor: str | None, *types: type) -> list[object] | None:
 def cursor_time(value: object) -> datetime:
     """A timestamp part of a cursor, or 422."""
     try:
-        return clock.as_utc(value)
+        return as_utc(value)
     except (TypeError, ValueError):
         raise ValidationFailed(
             errors=[FieldError("cursor", "not a cursor this API returned")]

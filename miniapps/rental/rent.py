@@ -11,10 +11,20 @@ tries again.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 
-from miniapps.rental import clock
-from miniapps.sdk import MiniAppContext, ProblemError, atomic, fetch, fetch_one, new_id
+from miniapps.rental.months import add_months
+from miniapps.sdk import (
+    MiniAppContext,
+    ProblemError,
+    as_date,
+    atomic,
+    day_start,
+    fetch,
+    fetch_one,
+    new_id,
+    now,
+)
 
 log = logging.getLogger("citybrain.miniapps.rental")
 
@@ -32,38 +42,34 @@ async def charge_due_rent(ctx: MiniAppContext) -> None:
 
 async def charge_due_months(ctx: MiniAppContext) -> int:
     """Charge every month that has fallen due; returns how many were charged."""
-    now = clock.now()
+    as_of = now()
     charged = 0
     rows = await fetch(
         "SELECT id FROM rental_lease WHERE status = 'active' AND next_rent_due_at <= {} "
         "ORDER BY next_rent_due_at LIMIT {}",
-        now,
+        as_of,
         BATCH,
     )
     for row in rows:
         # A lease behind by several months (the job was down) catches up month by month.
-        while await _charge_next_month(ctx, str(row["id"]), now):
+        while await _charge_next_month(ctx, str(row["id"]), as_of):
             charged += 1
     return charged
 
 
-async def _charge_next_month(ctx: MiniAppContext, lease_id: str, now: datetime) -> bool:
+async def _charge_next_month(ctx: MiniAppContext, lease_id: str, as_of: datetime) -> bool:
     """Charge the lease's next due month; False when none is due (or it failed)."""
     lease = await fetch_one(
         "SELECT * FROM rental_lease WHERE id = {} AND status = 'active' AND next_rent_due_at <= {}",
         lease_id,
-        now,
+        as_of,
     )
     if lease is None:
         return False
     month = int(lease["next_rent_month"])
-    start = date.fromisoformat(str(lease["start_date"]))
+    start = as_date(lease["start_date"])
     following = month + 1
-    next_due = (
-        clock.start_of(clock.add_months(start, following))
-        if following < int(lease["months"])
-        else None
-    )
+    next_due = day_start(add_months(start, following)) if following < int(lease["months"]) else None
     try:
         async with atomic():
             moved = await fetch_one(
@@ -83,14 +89,14 @@ async def _charge_next_month(ctx: MiniAppContext, lease_id: str, now: datetime) 
                 lease_id,
                 f"{lease_id}:{month}",
                 month,
-                clock.add_months(start, month).isoformat(),
+                add_months(start, month).isoformat(),
                 lease["rent_amount"],
-                now,
+                as_of,
             )
             if moved is None or claimed is None:
                 raise _Raced
             tenant = await ctx.for_openid(str(lease["tenant_openid"]))
-            due_on = clock.add_months(start, month).isoformat()
+            due_on = add_months(start, month).isoformat()
             bill = await tenant.wallet.charge(
                 int(lease["rent_amount"]), f"房租 {due_on} 租约 {lease_id[:8]}"
             )

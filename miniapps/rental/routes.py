@@ -17,16 +17,13 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from miniapps.rental import leases, listings
 from miniapps.rental.errors import (
-    CreditLimitExceeded,
     LeaseNotActive,
     LeaseNotOffered,
     ListingUnavailable,
     OfferExpired,
     OwnListing,
-    RealNameRequired,
     ViewingExists,
     ViewingNotBooked,
-    WalletSuspended,
 )
 from miniapps.rental.schemas import (
     LeaseOffer,
@@ -39,6 +36,7 @@ from miniapps.rental.schemas import (
 )
 from miniapps.sdk import (
     Conflict,
+    CreditLimitExceeded,
     CursorParam,
     Forbidden,
     IdempotencyKeyHeader,
@@ -46,8 +44,10 @@ from miniapps.sdk import (
     MiniAppContext,
     NotFound,
     Page,
+    RealNameRequired,
     ScopeRequired,
     Unauthorized,
+    WalletSuspended,
     idempotent,
 )
 

@@ -20,7 +20,8 @@ from tests.miniapps.hotel.conftest import BASE
 
 
 async def test_thirty_second_check_in(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from miniapps.hotel import common, reservations, stays
+    from miniapps.hotel import reservations, stays
+    from miniapps.sdk import local_today, now
 
     desk = await device(api, "hotel")
     hotel = await api.client.put(
@@ -41,7 +42,7 @@ async def test_thirty_second_check_in(api: Api, monkeypatch: pytest.MonkeyPatch)
     guest = await api.citizen(name="周杰")
     await set_credit_limit(api, guest, 400_000)
     await grant(api, guest, "hotel", "wallet.charge")
-    today = common.local_day(common.now())
+    today = local_today()
     booking = await api.client.post(
         f"{BASE}/reservations",
         json={
@@ -85,7 +86,7 @@ async def test_thirty_second_check_in(api: Api, monkeypatch: pytest.MonkeyPatch)
     assert extra.status_code == 201, extra.text
 
     # Two nights later, check-out: two nights and the extra, the rest released.
-    later = common.now() + timedelta(days=2)
+    later = now() + timedelta(days=2)
     monkeypatch.setattr(stays, "now", lambda: later)
     out = await api.client.post(f"{BASE}/stays/{stay['id']}/check-out", headers=keyed(desk.headers))
     assert out.status_code == 200, out.text

@@ -212,7 +212,7 @@ class TestDeskScans:
         for headers, status, code in (
             (hotel_desk.headers, 403, "forbidden"),
             (citizen.headers, 403, "forbidden"),
-            ({}, 403, "forbidden"),
+            ({}, 401, "unauthorized"),
         ):
             response = await api.client.post(
                 f"{BASE}/desk/scans", json={"code": "x"}, headers=headers

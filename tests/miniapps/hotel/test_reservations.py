@@ -11,9 +11,9 @@ from tests.miniapps.hotel.conftest import BASE, Hotel, make_hotel
 
 
 def today() -> date:
-    from miniapps.hotel.common import local_day, now
+    from miniapps.sdk import local_today
 
-    return local_day(now())
+    return local_today()
 
 
 async def book(
@@ -167,7 +167,7 @@ class TestNoShow:
         booking = await book(api, hotel, guest)
         loaded = get_registry().get("hotel")
         assert loaded is not None
-        from miniapps.hotel.common import now
+        from miniapps.sdk import now
 
         ctx = app_context(loaded)
         assert await in_app(api.client, close_no_shows, ctx, now()) == 0

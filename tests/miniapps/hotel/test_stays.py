@@ -74,11 +74,12 @@ class TestCheckOut:
     async def test_check_out_captures_the_nights_and_extras(
         self, api: Api, hotel: Hotel, guest: Citizen, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from miniapps.hotel import common, stays
+        from miniapps.hotel import stays
+        from miniapps.sdk import now
 
         stay = await check_in(api, hotel, guest, nights=3)
         await add_extra(api, hotel, stay["id"], 2_500)
-        later = common.now() + timedelta(days=2)
+        later = now() + timedelta(days=2)
         monkeypatch.setattr(stays, "now", lambda: later)  # two nights later
         out = await api.client.post(
             f"{BASE}/stays/{stay['id']}/check-out", headers=keyed(hotel.desk.headers)

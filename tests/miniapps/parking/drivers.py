@@ -93,7 +93,7 @@ async def wallet(api: Api, citizen: Citizen) -> dict[str, Any]:
 
 
 class ParkingClock:
-    """Parking's clock, stopped; tests move it with `advance()`."""
+    """The mini-apps' clock (`miniapps.sdk.now`), stopped; tests move it with `advance()`."""
 
     def __init__(self) -> None:
         self.now = datetime.now(UTC).replace(microsecond=0)
@@ -105,14 +105,14 @@ class ParkingClock:
 
 @contextmanager
 def parking_time() -> Iterator[ParkingClock]:
-    from miniapps.parking import clock
+    from miniapps.sdk import set_clock
 
     stopped = ParkingClock()
-    clock.set_source(lambda: stopped.now)
+    set_clock(lambda: stopped.now)
     try:
         yield stopped
     finally:
-        clock.set_source(None)
+        set_clock(None)
 
 
 @contextmanager

@@ -86,9 +86,9 @@ async def book(api: Api, visitor: Citizen, home: dict[str, Any]) -> dict[str, An
 
 
 def local_today() -> date:
-    from miniapps.rental import clock
+    from miniapps.sdk import local_today
 
-    return clock.today()
+    return local_today()
 
 
 async def offer(
@@ -159,7 +159,7 @@ async def run_rent_job(api: Api) -> int:
 
 
 class RentalClock:
-    """Rental's clock, stopped; tests move it with `advance()`."""
+    """The mini-apps' clock (`miniapps.sdk.now`), stopped; tests move it with `advance()`."""
 
     def __init__(self) -> None:
         self.now = datetime.now(UTC).replace(microsecond=0)
@@ -171,11 +171,11 @@ class RentalClock:
 
 @contextmanager
 def rental_time() -> Iterator[RentalClock]:
-    from miniapps.rental import clock
+    from miniapps.sdk import set_clock
 
     stopped = RentalClock()
-    clock.set_source(lambda: stopped.now)
+    set_clock(lambda: stopped.now)
     try:
         yield stopped
     finally:
-        clock.set_source(None)
+        set_clock(None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from miniapps.rental.clock import add_months, start_of
+from miniapps.rental.months import add_months
+from miniapps.sdk import day_start
 
 
 class TestAddMonths:
@@ -24,4 +25,4 @@ class TestAddMonths:
 
 
 def test_a_day_starts_at_local_midnight() -> None:
-    assert start_of(date(2026, 3, 1)) == datetime(2026, 2, 28, 16, 0, tzinfo=UTC)
+    assert day_start(date(2026, 3, 1)) == datetime(2026, 2, 28, 16, 0, tzinfo=UTC)
