@@ -376,7 +376,7 @@ def report(trivial: Result, scans: Result) -> None:
     print(trivial.line())
     print(scans.line())
     print(
-        f"scans reach {100 * scans.rate / trivial.rate:.0f}% of the trivial endpoint's rate "
+        f"scans reach {100 * scans.rate / trivial.rate:.1f}% of the trivial endpoint's rate "
         f"(target ≥ 25%); scan p99 {scans.percentile(0.99):.1f} ms (target < 50 ms)"
     )
 
