@@ -11,6 +11,7 @@ bytes.
 
 from __future__ import annotations
 
+import signal
 import struct
 import sys
 from typing import BinaryIO
@@ -78,4 +79,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the app shuts down and closes
+    # the pipe, which is this process's cue to leave.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(sys.stdin.buffer, sys.stdout.buffer)
