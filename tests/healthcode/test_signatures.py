@@ -6,6 +6,8 @@ import asyncio
 import io
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -48,6 +50,25 @@ class TestTheWorker:
         wire.serve(requests, answers)  # returns at the end of input, like a closed pipe
         out = answers.getvalue()
         assert out == wire.ANSWER.pack(4) + bytes([1, 0, 1, 0]) + wire.ANSWER.pack(1) + b"\x01"
+
+    def test_ctrl_c_does_not_stop_it_but_a_closed_pipe_does(self) -> None:
+        worker = subprocess.Popen(  # noqa: S603 (our own module)
+            [sys.executable, "-m", "healthcode.signature_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert worker.stdin is not None and worker.stdout is not None
+        key, good = signed(b"a.b")
+        worker.stdin.write(wire.encode([(point(key), b"a.b", good)]))
+        worker.stdin.flush()
+        assert worker.stdout.read(5) == wire.ANSWER.pack(1) + b"\x01"  # ready, and right
+        worker.send_signal(signal.SIGINT)
+        worker.stdin.write(wire.encode([(point(key), b"a.c", good)]))
+        worker.stdin.flush()
+        assert worker.stdout.read(5) == wire.ANSWER.pack(1) + b"\x00"
+        worker.stdin.close()
+        assert worker.wait(timeout=10) == 0
+        worker.stdout.close()
 
 
 class TestTheProcess:
