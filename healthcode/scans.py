@@ -1,10 +1,11 @@
 """Gate scans: online codes, ID cards and offline batches, written to the scan log.
 
-The online path is the hot one: the code is verified against in-memory key objects, the
-subject is opened without a query, one indexed query reads the colour, the masked name and
-whether this code's jti was already used at another venue, the venue's admission policy
-comes from a short in-process cache, and the record is committed in a group with the scans
-that arrived meanwhile (one transaction for all of them) before the answer is sent.
+The online path is the hot one: the code's signature is checked by the checker process
+(`healthcode.signatures`) against in-memory keys, the subject is opened without a query, one
+indexed point read (inline on the loop) gives the colour, the masked name and whether this
+code's jti was already used at another venue, the venue's admission policy comes from a short
+in-process cache, and the record is committed in a group with the scans that arrived
+meanwhile (one multi-row insert for all of them) before the answer is sent.
 """
 
 from __future__ import annotations
