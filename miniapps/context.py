@@ -3,8 +3,9 @@
 Everything a mini-app may reach of the core goes through here: the citizen's openid and
 only what their grant allows, a wallet limited to this app's merchant account, notifications
 with the app's own templates, the colour (never more) of the health code, the real identity
-only with `identity.realname`, and the device when a gate of one of its venues calls. Each
-read of a citizen's data and each charge lands in the citizen's data-access log.
+only with `identity.realname`, the device when a gate of one of its venues calls, and
+sealing under the app's own key (`seal`/`unseal`) for personal data it must keep. Each read
+of a citizen's data and each charge lands in the citizen's data-access log.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from miniapps.schemas import (
     RefundOut,
     VoidOut,
 )
+from miniapps.sdk_sealing import Sealer
 from miniapps.service import ensure_openid, granted_scopes, record_data_access
 
 T = TypeVar("T")
@@ -201,6 +203,15 @@ class MiniAppContext:
             openid=openid,
             scopes=scopes & frozenset(self.manifest.scopes),
         )
+
+    def seal(self, text: str, purpose: str) -> str:
+        """`text` sealed with this app's own key for `purpose` (put the row's id in it), to
+        store personal data the app must keep; only `unseal` with the same purpose opens it."""
+        return Sealer(self.slug).seal(text, purpose)
+
+    def unseal(self, sealed: str, purpose: str) -> str:
+        """What `seal` was given for `purpose`; `SealBroken` (a 500) if it does not open."""
+        return Sealer(self.slug).unseal(sealed, purpose)
 
     async def enqueue(self, job: Callable[..., Awaitable[Any]], **kwargs: Any) -> None:
         """Queue one of this app's jobs (declared in its `jobs`), JSON-safe keyword arguments."""

@@ -80,6 +80,7 @@ from miniapps.schemas import (
     RefundOut,
     VoidOut,
 )
+from miniapps.sdk_sealing import SealBroken, Sealer
 from miniapps.sdk_time import (
     SHANGHAI,
     as_date,
@@ -227,6 +228,8 @@ __all__ = [
     "ProfileOut",
     "RefundOut",
     "ScopeRequired",
+    "SealBroken",
+    "Sealer",
     "Unauthorized",
     "ValidationFailed",
     "VoidOut",

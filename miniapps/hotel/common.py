@@ -10,6 +10,11 @@ from miniapps.sdk import MiniAppContext, fetch_one
 DAY = 86_400
 
 
+def register_purpose(record_id: str) -> str:
+    """What a register line's real name is sealed for: that line, and nothing else."""
+    return f"guest-register:{record_id}"
+
+
 def merchant(ctx: MiniAppContext) -> MiniAppContext:
     """The app itself, to capture or void what it holds (the obligation outlives consent)."""
     return MiniAppContext(manifest=ctx.manifest, settings=ctx.settings)

@@ -126,7 +126,7 @@ class HotelDeskController(Controller):
         self, ctx: Ctx, limit: LimitParam = 50, cursor: CursorParam = None
     ) -> Page[GuestRecordOut]:
         items, next_cursor = await views.guest_register(
-            ctx.require_device(FRONT_DESK).venue_id, limit, cursor
+            ctx, ctx.require_device(FRONT_DESK).venue_id, limit, cursor
         )
         return Page(items, next_cursor)
 

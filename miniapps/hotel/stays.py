@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from miniapps.hotel import views
-from miniapps.hotel.common import DAY, hotel_of, merchant
+from miniapps.hotel.common import DAY, hotel_of, merchant, register_purpose
 from miniapps.hotel.errors import (
     AlreadyCheckedIn,
     ColourNotGreen,
@@ -156,14 +156,15 @@ async def check_in(device: Device, data: CheckInIn) -> StayOut:
         )
         if inserted is None:  # the same guest at two desks at once: one wins
             raise AlreadyCheckedIn("This guest is in house already: check them out first.")
+        record_id = new_id()
         await fetch(
-            "INSERT INTO hotel_guest_register (id, hotel, stay, room_number, real_name, id_hash, "
-            "checked_in_at, checked_out_at) VALUES ({}, {}, {}, {}, {}, {}, {}, NULL)",
-            new_id(),
+            "INSERT INTO hotel_guest_register (id, hotel, stay, room_number, real_name_sealed, "
+            "id_hash, checked_in_at, checked_out_at) VALUES ({}, {}, {}, {}, {}, {}, {}, NULL)",
+            record_id,
             hotel["id"],
             stay_id,
             room["number"],
-            identity.real_name,
+            guest.seal(identity.real_name, register_purpose(record_id)),
             identity.id_hash,
             at,
         )

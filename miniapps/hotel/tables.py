@@ -1,6 +1,7 @@
 """Hotel's own tables (named `hotel_*`). Guests appear by this app's openid, except in the
-guest register, which the law requires hotels to keep: the real name and this app's hash of
-the ID number (never the number), with the times of the stay.
+guest register, which the law requires hotels to keep: the real name (sealed with the app's
+own key, `ctx.seal`, for its line: never in clear) and this app's hash of the ID number (never
+the number), with the times of the stay.
 
 Two columns make "never two stays in one room at once" hold on both engines: the room's
 `stay_id` (claimed with a conditional UPDATE) and the stay's `room_key` (the room's id while
@@ -94,7 +95,7 @@ class GuestRecord(Table, tablename="hotel_guest_register"):
     hotel = ForeignKey(references=Hotel, null=False, index=True)
     stay = ForeignKey(references=Stay, null=False, unique=True)
     room_number = Varchar(length=10, null=False)
-    real_name = Varchar(length=40, null=False)
+    real_name_sealed = Varchar(length=255, null=False)  # register_purpose(id)
     id_hash = Varchar(length=128, null=False)
     checked_in_at = Timestamptz(null=False)
     checked_out_at = Timestamptz(null=True, default=None)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.hotel.common import hotel_of
+from miniapps.hotel.common import hotel_of, register_purpose
 from miniapps.hotel.schemas import ExtraOut, GuestRecordOut, StayOut
 from miniapps.sdk import (
     FieldError,
+    MiniAppContext,
     NotFound,
     ValidationFailed,
     as_utc,
@@ -105,12 +106,13 @@ async def stays_of(openid: str, limit: int, cursor: str | None) -> tuple[list[St
 
 
 async def guest_register(
-    venue_id: str, limit: int, cursor: str | None
+    ctx: MiniAppContext, venue_id: str, limit: int, cursor: str | None
 ) -> tuple[list[GuestRecordOut], str | None]:
+    """The desk's register: each real name opened here, from the line it was sealed for."""
     hotel = await hotel_of(venue_id)
     where, args = _after(cursor, "checked_in_at", "id")
     rows = await fetch(
-        "SELECT id, stay, room_number, real_name, id_hash, checked_in_at, checked_out_at "
+        "SELECT id, stay, room_number, real_name_sealed, id_hash, checked_in_at, checked_out_at "
         f"FROM hotel_guest_register WHERE hotel = {{}}{where} "
         f"ORDER BY checked_in_at DESC, id DESC LIMIT {limit + 1}",
         hotel["id"],
@@ -121,7 +123,7 @@ async def guest_register(
         GuestRecordOut(
             stay_id=r["stay"],
             room_number=r["room_number"],
-            real_name=r["real_name"],
+            real_name=ctx.unseal(r["real_name_sealed"], register_purpose(r["id"])),
             id_hash=r["id_hash"],
             checked_in_at=as_utc(r["checked_in_at"]),
             checked_out_at=maybe_utc(r["checked_out_at"]),

@@ -2,8 +2,9 @@
 the deposit (for the whole term), and the landlord ends it at move-out, voiding the hold.
 
 Signing is one transaction: the home taken (`listed` → `leased`, a conditional UPDATE, so
-two tenants can never both sign), the tenant registered (real name and per-app ID hash, as
-the law asks of landlords), the deposit held. A refused hold leaves nothing behind.
+two tenants can never both sign), the tenant registered (real name, sealed with the app's own
+key for that lease, and per-app ID hash, as the law asks of landlords), the deposit held. A
+refused hold leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ from miniapps.sdk import (
 
 # The deposit hold outlives the term by a week, time for the move-out inspection.
 DEPOSIT_GRACE = timedelta(days=7)
+
+
+def register_purpose(lease_id: str) -> str:
+    """What a lease's tenant name is sealed for: that lease's register line, nothing else."""
+    return f"tenant-register:{lease_id}"
 
 
 def _charges_out(rows: list[dict[str, Any]]) -> dict[str, list[RentChargeOut]]:
@@ -145,7 +151,7 @@ async def offer(openid: str, data: LeaseOffer) -> LeaseOut:
         row = await fetch_one(
             "INSERT INTO rental_lease (id, listing_id, viewing_id, landlord_openid, "
             "tenant_openid, status, start_date, end_date, months, rent_amount, deposit_amount, "
-            "deposit_hold_id, deposit_expires_at, tenant_real_name, tenant_id_hash, "
+            "deposit_hold_id, deposit_expires_at, tenant_real_name_sealed, tenant_id_hash, "
             "next_rent_month, next_rent_due_at, last_rent_failure, created_at, signed_at, "
             "ended_at) VALUES ({}, {}, {}, {}, {}, 'offered', {}, {}, {}, {}, {}, NULL, NULL, "
             "NULL, NULL, NULL, NULL, NULL, {}, NULL, NULL) RETURNING *",
@@ -193,12 +199,12 @@ async def sign(ctx: MiniAppContext, lease_id: str) -> LeaseOut:
         hold_id, expires_at = held.hold_id, held.expires_at
     row = await fetch_one(
         "UPDATE rental_lease SET status = 'active', deposit_hold_id = {}, "
-        "deposit_expires_at = {}, tenant_real_name = {}, tenant_id_hash = {}, "
+        "deposit_expires_at = {}, tenant_real_name_sealed = {}, tenant_id_hash = {}, "
         "next_rent_month = 0, next_rent_due_at = {}, signed_at = {} "
         "WHERE id = {} AND status = 'offered' RETURNING *",
         hold_id,
         expires_at,
-        tenant.real_name,
+        ctx.seal(tenant.real_name, register_purpose(lease_id)),
         tenant.id_hash,
         day_start(start),
         signed_at,
@@ -269,9 +275,11 @@ async def list_leases(
 
 
 async def tenant_register(
-    openid: str, limit: int, cursor: str | None
+    ctx: MiniAppContext, limit: int, cursor: str | None
 ) -> tuple[list[RegisterEntry], str | None]:
-    """Every tenant the landlord has let to, with their real name (the law's register)."""
+    """Every tenant the signed-in landlord has let to, with their real name (the law's
+    register), each opened here from the lease it was sealed for."""
+    openid = ctx.require_citizen()
     after = cursor_key(cursor, str, str)
     args: list[object] = [openid]
     keyset = ""
@@ -291,7 +299,9 @@ async def tenant_register(
             lease_id=str(row["id"]),
             listing_id=str(row["listing_id"]),
             address=str(row["address"]),
-            tenant_real_name=str(row["tenant_real_name"]),
+            tenant_real_name=ctx.unseal(
+                str(row["tenant_real_name_sealed"]), register_purpose(str(row["id"]))
+            ),
             tenant_id_hash=str(row["tenant_id_hash"]),
             start_date=as_date(row["start_date"]),
             end_date=as_date(row["end_date"]),

@@ -285,7 +285,7 @@ async def move_out(
 async def tenant_register(
     ctx: NamedDependency[MiniAppContext], limit: LimitParam = 50, cursor: CursorParam = None
 ) -> Page[RegisterEntry]:
-    items, next_cursor = await leases.tenant_register(ctx.require_citizen(), limit, cursor)
+    items, next_cursor = await leases.tenant_register(ctx, limit, cursor)
     return Page(items, next_cursor)
 
 

@@ -3,7 +3,8 @@
 Dates of a lease (`start_date`, `end_date`, a rent's `due_on`) are calendar days in Asia/
 Shanghai, stored as ISO text (`2026-03-01`) so that they compare alike on SQLite and
 PostgreSQL. The tenant register (real name and per-app ID hash) is kept because the law
-requires landlords to register their tenants; nothing else of a person is stored.
+requires landlords to register their tenants; nothing else of a person is stored, and the
+name only sealed with the app's own key (`ctx.seal`, for its lease: never in clear).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Lease(Table, tablename="rental_lease"):
     deposit_amount = Integer(null=False, default=0)
     deposit_hold_id = Varchar(length=36, null=True, default=None)
     deposit_expires_at = Timestamptz(null=True, default=None)
-    tenant_real_name = Varchar(length=40, null=True, default=None)
+    tenant_real_name_sealed = Varchar(length=255, null=True, default=None)  # register_purpose
     tenant_id_hash = Varchar(length=64, null=True, default=None)
     # The next month to charge (0-based) and when; NULL when every month is charged.
     next_rent_month = Integer(null=True, default=None)
