@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -94,7 +95,14 @@ class CityBrainSQLiteEngine(SQLiteEngine):
         self._inline: sqlite3.Connection | None = None
 
     async def _open(self, *, query_only: bool) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # Daemon threads: a process that ends without closing the engine (Piccolo's own CLI,
+        # a script) must still exit. The app closes it at shutdown; SQLite's journal keeps the
+        # file whole either way. aiosqlite keeps its thread in `_thread`.
+        thread = getattr(pending, "_thread", None)
+        if isinstance(thread, threading.Thread):
+            thread.daemon = True
+        connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA journal_mode = WAL")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -439,3 +441,25 @@ class TestPlainSql:
         with using_engine(engine), pytest.raises(sqlite3.OperationalError):
             await fetch_point("UPDATE counter SET n = 1 RETURNING n")
         assert await counter(engine) == 0
+
+
+class TestExit:
+    def test_a_process_that_never_closes_the_engine_still_exits(self, tmp_path: Path) -> None:
+        """Piccolo's CLI and scripts end without closing it (connections hold threads)."""
+        script = (
+            "import asyncio\n"
+            "from piccolo.querystring import QueryString\n"
+            "from app.database import CityBrainSQLiteEngine\n"
+            f"engine = CityBrainSQLiteEngine({str(tmp_path / 'exit.sqlite3')!r})\n"
+            "async def main():\n"
+            "    await engine.run_querystring(QueryString('CREATE TABLE t (n INTEGER)'))\n"
+            "    async with engine.transaction():\n"
+            "        await engine.run_querystring(QueryString('INSERT INTO t VALUES (1)'))\n"
+            "    print((await engine.run_querystring(QueryString('SELECT n FROM t')))[0]['n'])\n"
+            "asyncio.run(main())\n"
+        )
+        done = subprocess.run(  # noqa: S603 (our own interpreter)
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "1"
