@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from string import Formatter
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 import aiosqlite
@@ -39,6 +39,8 @@ from piccolo.querystring import QueryString
 from app.settings import Settings, get_settings
 
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
+SqlRunner = Callable[..., list[dict[str, Any]]]  # run(template, *args) -> rows
 WAL_CHECKPOINT_PAGES = 10_000
 
 
@@ -176,6 +178,38 @@ class CityBrainSQLiteEngine(SQLiteEngine):
         connection.execute("PRAGMA busy_timeout = 200")  # WAL readers wait only on recovery
         connection.execute("PRAGMA query_only = 1")
         return connection
+
+    async def run_in_writer(self, work: Callable[[SqlRunner], T], *, transaction: bool = True) -> T:
+        """`work(run)` in one transaction on the writer's own thread: one hop for several
+        statements and the Python between them (the scan log's claim, then its insert).
+        `run(template, *args)` executes a `{}` template and returns its rows."""
+        self.check_loop()
+        async with self.writer_lock:
+            connection = await self.writer_connection()
+
+            def in_thread() -> T:
+                # aiosqlite runs this on the connection's thread, where `_conn` may be used.
+                raw: sqlite3.Connection = connection._conn
+
+                def run(template: str, *args: Any) -> list[dict[str, Any]]:
+                    rows: list[dict[str, Any]] = raw.execute(
+                        _qmarks(template, len(args)), args
+                    ).fetchall()
+                    return rows
+
+                if not transaction:
+                    return work(run)  # each statement commits on its own
+                raw.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(run)
+                except BaseException:
+                    raw.execute("ROLLBACK")
+                    raise
+                raw.execute("COMMIT")
+                return result
+
+            on_thread = cast(Callable[[Callable[[], T]], Awaitable[T]], connection._execute)
+            return await on_thread(in_thread)
 
     async def run_sql(self, template: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         """`run_querystring` for a `{}` template with plain arguments (see `_qmarks`)."""

@@ -10,7 +10,6 @@ meanwhile (one multi-row insert for all of them) before the answer is sent.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -18,77 +17,18 @@ from typing import Any
 
 import msgspec
 
-from app.database import atomic, fetch, fetch_one, fetch_point, in_transaction
+from app.database import atomic, fetch, fetch_one, fetch_point
 from app.security import new_time_id
 from app.settings import get_settings
 from healthcode import codes
 from healthcode.clock import clock
+from healthcode.scan_log import MAX_BATCH, REPLAYED, Row, insert, purge_claims, writer
 from healthcode.schemas import OfflineResult, OfflineScanItem, Rejected, ScanOut
 from identity.auth import GatePrincipal
 
 VENUE_CACHE_SECONDS = 30.0
-MAX_BATCH = 200
 OFFLINE_FUTURE_SKEW = timedelta(minutes=5)
-_COLUMNS = (
-    "id, venue_id, gate_id, citizen_id, jti, source, result, reason, colour, flagged, "
-    "scanned_at, recorded_at"
-)
-_ROW = "(" + ", ".join(["{}"] * 12) + ")"
-Row = tuple[Any, ...]
-
-
-async def _insert(rows: list[Row], *, skip_duplicates: bool = False) -> list[dict[str, Any]]:
-    sql = f"INSERT INTO hc_scan ({_COLUMNS}) VALUES {', '.join([_ROW] * len(rows))}"
-    if skip_duplicates:
-        sql += " ON CONFLICT (id) DO NOTHING RETURNING id"
-    return await fetch(sql, *[value for row in rows for value in row])
-
-
-class GroupCommit:
-    """Commits the scan records that arrive while a commit is running in the next one."""
-
-    def __init__(self, max_batch: int = MAX_BATCH) -> None:
-        self.max_batch = max_batch
-        self._pending: list[tuple[Row, asyncio.Future[None]]] = []
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.commits = 0  # transactions, and rows written through them (for tests, benches)
-        self.written = 0
-
-    async def write(self, row: Row) -> None:
-        """Return once `row` is committed (at once inside a caller's transaction)."""
-        if in_transaction():
-            await _insert([row])
-            return
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        self._pending.append((row, future))
-        if self._task is None or self._task.done() or self._loop is not loop:
-            self._loop = loop
-            # Outside a transaction (checked above), so the copied context joins none.
-            self._task = loop.create_task(self._drain())
-        await future
-
-    async def _drain(self) -> None:
-        while self._pending:
-            batch = self._pending[: self.max_batch]
-            del self._pending[: len(batch)]
-            try:
-                # One multi-row INSERT is atomic on its own (autocommit): one round trip.
-                await _insert([row for row, _ in batch])
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                self.commits += 1
-                self.written += len(batch)
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
-
-
-writer = GroupCommit()
+CLAIMS_KEPT = timedelta(hours=1)
 _venues: dict[str, tuple[float, frozenset[str]]] = {}
 _recent_jti: dict[str, tuple[str, float]] = {}  # jti → (venue, expiry): the uncommitted window
 
@@ -135,7 +75,7 @@ async def _answer(
     """Commit the scan record, then return what the gate may see."""
     scan_id = new_time_id()
     result = "deny" if reason else "pass"
-    await writer.write(
+    replayed = await writer.write(
         (
             scan_id,
             gate.venue_id,
@@ -151,6 +91,8 @@ async def _answer(
             now,
         )
     )
+    if replayed:  # another venue held this code first (maybe in another process)
+        result, reason, show = "deny", REPLAYED, False
     return ScanOut(
         scan_id=scan_id,
         result=result,  # type: ignore[arg-type]
@@ -223,7 +165,7 @@ async def scan_code(gate: GatePrincipal, code: str) -> ScanOut:
             citizen_id=citizen_id,
             colour=row["colour"],
             name_masked=None,
-            reason="code_replayed",
+            reason=REPLAYED,
             jti=jti,
             flagged=True,
             show=False,
@@ -334,7 +276,7 @@ async def upload_offline(gate: GatePrincipal, items: list[Any]) -> OfflineResult
     async with atomic():
         batch = list(rows.values())
         for start in range(0, len(batch), MAX_BATCH):
-            accepted += len(await _insert(batch[start : start + MAX_BATCH], skip_duplicates=True))
+            accepted += len(await insert(batch[start : start + MAX_BATCH], skip_duplicates=True))
     duplicates = len(rows) - accepted + in_batch_duplicates
     return OfflineResult(accepted=accepted, duplicates=duplicates, rejected=rejected)
 
@@ -397,6 +339,7 @@ async def purge_expired(
         purged += len(rows)
         if len(rows) < chunk:
             break
+    await purge_claims(now - CLAIMS_KEPT)
     personal = now - max(retention, timedelta(days=14))
     async with atomic():
         await fetch("DELETE FROM hc_visit WHERE declared_at < {}", personal)

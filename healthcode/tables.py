@@ -116,6 +116,17 @@ class ScanRecord(Table, tablename="hc_scan"):
     recorded_at = Timestamptz(null=False)
 
 
+class CodeUse(Table, tablename="hc_code_use"):
+    """The venue a code was first used at: one row per code, claimed when its first scan is
+    written. The primary key serialises two processes claiming one code at once, so a code
+    scanned at two venues is caught even when neither scan record is committed yet.
+    Kept for an hour (a code lives 90 s)."""
+
+    jti = Varchar(length=32, primary_key=True)
+    venue_id = Varchar(length=36, null=False)
+    seen_at = Timestamptz(null=False, index=True)
+
+
 TABLES: list[type[Table]] = [
     HealthStatus,
     Declaration,
@@ -125,4 +136,5 @@ TABLES: list[type[Table]] = [
     RiskRegion,
     SigningKey,
     ScanRecord,
+    CodeUse,
 ]

@@ -443,6 +443,43 @@ class TestPlainSql:
         assert await counter(engine) == 0
 
 
+class TestRunInWriter:
+    async def test_several_statements_commit_together(self, engine: CityBrainSQLiteEngine) -> None:
+        def work(run: Any) -> int:
+            run("UPDATE counter SET n = n + {} WHERE id = 1", 5)
+            return int(run("SELECT n FROM counter WHERE id = {}", 1)[0]["n"])
+
+        assert await engine.run_in_writer(work) == 5
+        assert await counter(engine) == 5
+
+    async def test_an_error_rolls_all_back_and_frees_the_writer(
+        self, engine: CityBrainSQLiteEngine
+    ) -> None:
+        def work(run: Any) -> None:
+            run("UPDATE counter SET n = 99 WHERE id = 1")
+            raise ValueError("changed my mind")
+
+        with pytest.raises(ValueError, match="changed my mind"):
+            await engine.run_in_writer(work)
+        assert await counter(engine) == 0
+        assert not engine.writer_lock.locked()
+        async with engine.transaction():  # the connection is usable, not stuck in a BEGIN
+            await run(engine, "UPDATE counter SET n = 1 WHERE id = 1")
+        assert await counter(engine) == 1
+
+    async def test_without_a_transaction_each_statement_commits_alone(
+        self, engine: CityBrainSQLiteEngine
+    ) -> None:
+        def work(run: Any) -> None:
+            run("UPDATE counter SET n = 7 WHERE id = 1")
+            raise ValueError("after the first statement")
+
+        with pytest.raises(ValueError, match="after the first"):
+            await engine.run_in_writer(work, transaction=False)
+        assert await counter(engine) == 7
+        assert not engine.writer_lock.locked()
+
+
 class TestExit:
     def test_a_process_that_never_closes_the_engine_still_exits(self, tmp_path: Path) -> None:
         """Piccolo's CLI and scripts end without closing it (connections hold threads)."""

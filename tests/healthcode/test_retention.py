@@ -42,6 +42,18 @@ class TestRetention:
         await in_app(api.client, scans.purge_expired, retention_days=19)
         assert not await exists(api, recent)
 
+    async def test_code_claims_are_kept_an_hour(self, api: Api) -> None:
+        citizen, _ = await declared(api)
+        gate = await api.gate()
+        clock.advance(timedelta(minutes=-61))
+        await scan(api, gate, await fresh_code(api, citizen))
+        clock.reset()
+        await scan(api, gate, await fresh_code(api, citizen))
+        claims = "SELECT jti FROM hc_code_use WHERE venue_id = {}"
+        assert len(await db_fetch(api.client, claims, gate.venue_id)) == 2
+        await in_app(api.client, scans.purge_expired)
+        assert len(await db_fetch(api.client, claims, gate.venue_id)) == 1
+
     def test_the_purge_is_a_periodic_job(self) -> None:
         job = PERIODIC["healthcode.tasks.purge_scan_log"]
         assert job.every <= 24 * 3600

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from app.security import b64url_decode
 from healthcode import keys, scans
 from healthcode.clock import clock
 from tests.app.portal import concurrently, db_fetch, in_app
@@ -26,6 +28,12 @@ async def override(api: Api, citizen_id: str, colour: str) -> None:
         headers=admin.headers,
     )
     assert response.status_code == 200, response.text
+
+
+def jti_of(code: str) -> str:
+    payload = code.removeprefix("CB1:").split(".")[1]
+    jti: str = json.loads(b64url_decode(payload))["jti"]
+    return jti
 
 
 async def record(api: Api, scan_id: str) -> dict[str, Any] | None:
@@ -103,6 +111,52 @@ class TestScanCode:
         assert replay["colour"] is None and replay["name_masked"] is None
         stored = await record(api, replay["scan_id"])
         assert stored is not None and stored["flagged"]
+
+    async def test_a_code_another_process_claimed_first_is_a_replay(self, api: Api) -> None:
+        """Another app process scanned the code at another venue and has not committed its
+        record yet: no scan row, nothing in this process's memory, only the claim."""
+        citizen, _ = await declared(api)
+        gate, elsewhere = await api.gate("metro"), await api.gate("park")
+        code = await fresh_code(api, citizen)
+        jti = jti_of(code)
+        await db_fetch(
+            api.client,
+            "INSERT INTO hc_code_use (jti, venue_id, seen_at) VALUES ({}, {}, {})",
+            jti,
+            elsewhere.venue_id,
+            clock.now(),
+        )
+        replay = await scan(api, gate, code)
+        assert (replay["result"], replay["reason"]) == ("deny", "code_replayed")
+        assert replay["colour"] is None and replay["name_masked"] is None
+        stored = await record(api, replay["scan_id"])
+        assert stored is not None and stored["flagged"] and stored["result"] == "deny"
+        assert stored["reason"] == "code_replayed"
+        # Once replayed anywhere, the code passes nowhere (as with a committed replay).
+        assert (await scan(api, elsewhere, code))["reason"] == "code_replayed"
+
+    async def test_concurrent_scans_at_two_venues_let_one_through(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        citizen, _ = await declared(api)
+        first, second = await api.gate("metro"), await api.gate("park")
+        code = await fresh_code(api, citizen)
+        # As if each gate reached a different process: no shared memory of recent codes.
+        monkeypatch.setattr(scans, "_remember_jti", lambda jti, venue_id: None)
+        responses = await concurrently(
+            api.client,
+            [
+                {"method": "POST", "url": SCANS, "json": {"code": code}, "headers": g.headers}
+                for g in (first, second)
+            ],
+        )
+        results = sorted(r.json()["result"] for r in responses)
+        assert results == ["deny", "pass"]
+        [owner] = await db_fetch(
+            api.client, "SELECT venue_id FROM hc_code_use WHERE jti = {}", jti_of(code)
+        )
+        passed = first if responses[0].json()["result"] == "pass" else second
+        assert owner["venue_id"] == passed.venue_id
 
     async def test_concurrent_scans_are_all_committed(self, api: Api) -> None:
         gate = await api.gate()
