@@ -58,12 +58,14 @@ def _claims(rows: list[Row]) -> dict[str, tuple[str, datetime]]:
 
 
 def _claim(claims: dict[str, tuple[str, datetime]]) -> tuple[Any, ...]:
-    """SQL and values that claim each code for its venue; the rows it returns name the
-    venue that holds each code (this one, or one that claimed it first)."""
+    """SQL and values that claim each code for its venue. It returns a row for each code it
+    claimed (this venue) and for each held by another venue (that venue; the "update" changes
+    nothing); a code this venue held already writes nothing and returns nothing."""
     return (
         f"INSERT INTO hc_code_use (jti, venue_id, seen_at) VALUES "
         f"{', '.join(['({}, {}, {})'] * len(claims))} "
         "ON CONFLICT (jti) DO UPDATE SET venue_id = hc_code_use.venue_id "
+        "WHERE hc_code_use.venue_id <> excluded.venue_id "
         "RETURNING jti, venue_id",
         *[v for jti, (venue, at) in claims.items() for v in (jti, venue, at)],
     )
