@@ -147,6 +147,11 @@ class MiniAppContext:
             raise Unauthorized("Sign in to the City Brain app to use this mini-app.")
         return self.openid
 
+    def as_merchant(self) -> MiniAppContext:
+        """The app itself, with no caller: to capture or void what it holds after the
+        citizen's consent ended (the obligation outlives consent)."""
+        return MiniAppContext(manifest=self.manifest, settings=self.settings)
+
     def require_device(self, message: str | None = None) -> Device:
         """The calling gate; 401 when the call carries no token at all, 403 for a citizen's.
 

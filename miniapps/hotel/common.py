@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from miniapps.hotel.errors import HotelNotSetUp
-from miniapps.sdk import MiniAppContext, fetch_one
+from miniapps.sdk import fetch_one
 
 DAY = 86_400
 
@@ -13,11 +13,6 @@ DAY = 86_400
 def register_purpose(record_id: str) -> str:
     """What a register line's real name is sealed for: that line, and nothing else."""
     return f"guest-register:{record_id}"
-
-
-def merchant(ctx: MiniAppContext) -> MiniAppContext:
-    """The app itself, to capture or void what it holds (the obligation outlives consent)."""
-    return MiniAppContext(manifest=ctx.manifest, settings=ctx.settings)
 
 
 async def hotel_of(venue_id: str) -> dict[str, Any]:

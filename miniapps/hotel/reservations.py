@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from miniapps.hotel.common import DAY, merchant
+from miniapps.hotel.common import DAY
 from miniapps.hotel.errors import ArrivalDayNotReached, ReservationExists, ReservationNotOpen
 from miniapps.hotel.schemas import ReservationIn, ReservationOut
 from miniapps.sdk import (
@@ -156,7 +156,7 @@ async def _close(
                 raise NotFound("No such reservation.")
             raise ReservationNotOpen(f"This reservation is already {found['status']}.")
         try:
-            await merchant(ctx).wallet.void(row["hold_id"])
+            await ctx.as_merchant().wallet.void(row["hold_id"])
         except Conflict:
             pass  # the hold lapsed already: nothing is left to give back
         return await _one("v.id = {}", reservation_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from miniapps.hotel import views
-from miniapps.hotel.common import DAY, hotel_of, merchant, register_purpose
+from miniapps.hotel.common import DAY, hotel_of, register_purpose
 from miniapps.hotel.errors import (
     AlreadyCheckedIn,
     ColourNotGreen,
@@ -240,7 +240,9 @@ async def check_out(ctx: MiniAppContext, device: Device, stay_id: str) -> StayOu
             stay_id,
         )
         amount = int(row["rate"]) * nights_used(int(row["nights"]), row["checked_in_at"])
-        captured = await merchant(ctx).wallet.capture(row["hold_id"], amount + int(row["extras"]))
+        captured = await ctx.as_merchant().wallet.capture(
+            row["hold_id"], amount + int(row["extras"])
+        )
         await fetch(
             "UPDATE hotel_stay SET captured = {}, released = {} WHERE id = {}",
             captured.captured,

@@ -1,16 +1,11 @@
-"""What every part of medical shares: the app as merchant, the hospital of a device's venue."""
+"""What every part of medical shares: the hospital of a device's venue."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from miniapps.medical.errors import HospitalNotSetUp
-from miniapps.sdk import MiniAppContext, fetch_one
-
-
-def merchant(ctx: MiniAppContext) -> MiniAppContext:
-    """The app itself, to capture or void what it holds (the obligation outlives consent)."""
-    return MiniAppContext(manifest=ctx.manifest, settings=ctx.settings)
+from miniapps.sdk import fetch_one
 
 
 async def hospital_of(venue_id: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniapps.medical.common import hospital_of, merchant
+from miniapps.medical.common import hospital_of
 from miniapps.medical.errors import (
     BillExceedsEstimate,
     VisitHasCharges,
@@ -117,10 +117,10 @@ async def settle(ctx: MiniAppContext, device: Device, visit_id: str) -> VisitOut
             raise VisitNotOpen("This visit is no longer open.")
         total, hold_id = int(row["total"]), str(row["hold_id"])
         if total > 0:
-            captured = await merchant(ctx).wallet.capture(hold_id, total)
+            captured = await ctx.as_merchant().wallet.capture(hold_id, total)
             taken, released = captured.captured, captured.released
         else:
-            await merchant(ctx).wallet.void(hold_id)
+            await ctx.as_merchant().wallet.void(hold_id)
             taken, released = 0, int(row["estimate"])
         await fetch(
             "UPDATE medical_visit SET captured = {}, released = {} WHERE id = {}",
@@ -141,7 +141,7 @@ async def cancel(
         row = await _close(hospital_id, visit_id, "cancelled", where, *args)
         if row is None:
             raise await _why_not_cancelled(visit_id, hospital_id, openid)
-        await merchant(ctx).wallet.void(str(row["hold_id"]))
+        await ctx.as_merchant().wallet.void(str(row["hold_id"]))
         await fetch("UPDATE medical_visit SET released = estimate WHERE id = {}", visit_id)
         return await visit("v.id = {}", visit_id)
 

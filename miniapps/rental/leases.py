@@ -229,10 +229,8 @@ async def move_out(ctx: MiniAppContext, lease_id: str) -> LeaseOut:
         raise LeaseNotActive("Only a running lease can end.")
     await fetch("UPDATE rental_listing SET status = 'listed' WHERE id = {}", lease["listing_id"])
     if lease["deposit_hold_id"]:
-        # The app itself voids: the obligation outlives the tenant's consent.
-        merchant = MiniAppContext(manifest=ctx.manifest, settings=ctx.settings)
         try:
-            await merchant.wallet.void(str(lease["deposit_hold_id"]))
+            await ctx.as_merchant().wallet.void(str(lease["deposit_hold_id"]))
         except ProblemError as error:
             if error.code != "hold_not_open":  # expired already: nothing is held any more
                 raise

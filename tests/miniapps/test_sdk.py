@@ -68,6 +68,18 @@ class TestRequireDevice:
         assert ctx.require_device() is ctx.device
 
 
+class TestAsMerchant:
+    def test_the_app_without_its_caller(self) -> None:
+        citizen = MiniAppContext(
+            manifest=MANIFEST, citizen_id="c-1", openid="o-1", scopes=frozenset({"wallet.charge"})
+        )
+        merchant = citizen.as_merchant()
+        assert merchant.manifest is MANIFEST and merchant.settings == citizen.settings
+        assert merchant.openid is None and not merchant.has_citizen and merchant.device is None
+        with pytest.raises(Unauthorized):
+            merchant.require_citizen()
+
+
 async def _require_active(api: Api, ctx: MiniAppContext) -> ProblemError | None:
     """`ctx.wallet.require_active()` on the app's loop: the refusal, or None."""
 
