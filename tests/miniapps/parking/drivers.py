@@ -10,10 +10,11 @@ import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from tests.helpers import Api, Citizen, Gate
+from tests.miniapps.clock import StoppedClock, stopped_time
 
 BASE = "/api/v1/miniapps/parking"
 TARIFF = {
@@ -92,27 +93,9 @@ async def wallet(api: Api, citizen: Citizen) -> dict[str, Any]:
     return body
 
 
-class ParkingClock:
-    """The mini-apps' clock (`miniapps.sdk.now`), stopped; tests move it with `advance()`."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@contextmanager
-def parking_time() -> Iterator[ParkingClock]:
-    from miniapps.sdk import set_clock
-
-    stopped = ParkingClock()
-    set_clock(lambda: stopped.now)
-    try:
-        yield stopped
-    finally:
-        set_clock(None)
+# The apps share one clock (`miniapps.sdk.set_clock`); these names read well in the tests.
+ParkingClock = StoppedClock
+parking_time = stopped_time
 
 
 @contextmanager

@@ -8,13 +8,12 @@ from __future__ import annotations
 import itertools
 import random
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.app.portal import in_app
 from tests.helpers import Api, Citizen
+from tests.miniapps.clock import StoppedClock, stopped_time
 
 BASE = "/api/v1/miniapps/rental"
 LANDLORD_SCOPES = ("identity.realname",)
@@ -158,24 +157,6 @@ async def run_rent_job(api: Api) -> int:
     return await in_app(api.client, charge_due_months, MiniAppContext(manifest=manifest))
 
 
-class RentalClock:
-    """The mini-apps' clock (`miniapps.sdk.now`), stopped; tests move it with `advance()`."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@contextmanager
-def rental_time() -> Iterator[RentalClock]:
-    from miniapps.sdk import set_clock
-
-    stopped = RentalClock()
-    set_clock(lambda: stopped.now)
-    try:
-        yield stopped
-    finally:
-        set_clock(None)
+# The apps share one clock (`miniapps.sdk.set_clock`); these names read well in the tests.
+RentalClock = StoppedClock
+rental_time = stopped_time
