@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
+# Birth dates on the card are Chinese calendar days (UTC+8, no daylight saving since 1991).
+_CITY = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Province-level codes of GB/T 2260 (the first two digits of every region code).
 PROVINCES = frozenset(
     {
@@ -57,6 +59,12 @@ def normalize(id_number: str) -> str:
     return id_number.strip().upper()
 
 
+def city_today(at: datetime | None = None) -> date:
+    """Today's date in China, not the server's local date: a baby born this morning in
+    Hangzhou has a valid number at 00:30 there, when a UTC server still says yesterday."""
+    return (at or datetime.now(UTC)).astimezone(_CITY).date()
+
+
 def is_valid(id_number: str, today: date | None = None) -> bool:
     """Shape, province code, a real birth date not in the future, MOD 11-2 check digit."""
     number = normalize(id_number)
@@ -68,7 +76,7 @@ def is_valid(id_number: str, today: date | None = None) -> bool:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return False
-    if born.year < 1900 or born > (today or date.today()):
+    if born.year < 1900 or born > (today or city_today()):
         return False
     return number[17] == check_digit(number[:17])
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from identity import idcard
+from tests.clocks import city_today
 
 # Published example numbers (GB 11643-1999). The standard's other example, 440524188001010014,
 # has a valid check digit but a birth year before 1900, which this service refuses as implausible.
@@ -50,6 +51,20 @@ class TestIsValid:
         number = first17 + idcard.check_digit(first17)
         assert not idcard.is_valid(number, today=date(2029, 12, 31))
         assert idcard.is_valid(number, today=date(2030, 1, 1))
+
+    def test_today_is_the_day_in_china_not_on_the_server(self) -> None:
+        # 00:30 on 7 December in Hangzhou is still 6 December in UTC.
+        assert idcard.city_today(datetime(2026, 12, 6, 16, 30, tzinfo=UTC)) == date(2026, 12, 7)
+        assert idcard.city_today(datetime(2026, 12, 6, 15, 59, tzinfo=UTC)) == date(2026, 12, 6)
+        assert idcard.city_today(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == date(2027, 1, 1)
+
+    def test_a_number_born_today_in_china_is_valid_at_any_hour(self) -> None:
+        today = city_today().strftime("%Y%m%d")
+        born_today = f"330106{today}001"
+        assert idcard.is_valid(born_today + idcard.check_digit(born_today))
+        tomorrow = (city_today() + timedelta(days=1)).strftime("%Y%m%d")
+        born_tomorrow = f"330106{tomorrow}001"
+        assert not idcard.is_valid(born_tomorrow + idcard.check_digit(born_tomorrow))
 
     def test_every_province_code(self) -> None:
         for province in range(100):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.app.portal import concurrently
+from tests.clocks import city_today
 from tests.helpers import Api, problem
 from tests.identity.ids import valid_id, with_check_digit, wrong_check_digit
 
@@ -16,7 +17,7 @@ REAL_NAME = "/api/v1/me/real-name"
 
 
 def _tomorrow() -> str:
-    return (date.today() + timedelta(days=1)).strftime("%Y%m%d")
+    return (city_today() + timedelta(days=1)).strftime("%Y%m%d")
 
 
 INVALID_NUMBERS: dict[str, Callable[[], str]] = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.app.portal import in_app
+from tests.clocks import local_noon
 from tests.helpers import Api, Citizen
 from tests.wallet import checks
 from wallet import clock, service, tasks
@@ -60,7 +61,7 @@ class TestClock:
     __test__ = False
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(hour=4, minute=0, second=0, microsecond=0)
+        self.now = local_noon()
 
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)

@@ -22,7 +22,7 @@ import os
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -42,6 +42,7 @@ from app.database import fetch, fetch_one
 from app.errors import ProblemError, problem_response
 from app.idempotency import IdempotencyKeyReused, idempotent
 from tests.app.portal import in_app
+from tests.clocks import local_noon
 from tests.wallet.checks import ledger_problems
 from tests.wallet.model import ModelCharge, ModelHold, WalletModel
 from wallet import clock, ledger, service, tasks
@@ -139,7 +140,7 @@ async def snapshot(citizen_id: str, merchant: str) -> dict[str, Any]:
 
 class WalletMachine(RuleBasedStateMachine):
     portal: Any = None  # the test client's blocking portal, set by the test
-    start = datetime.now(UTC).replace(hour=4, minute=0, second=0, microsecond=0)
+    start = local_noon()
 
     def __init__(self) -> None:
         super().__init__()

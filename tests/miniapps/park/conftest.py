@@ -1,15 +1,22 @@
-"""Park fixtures: a park set up by its turnstile, with a slot open now and one later."""
+"""Park fixtures: a park set up by its turnstile, with a slot open now and one later.
+
+Slots are Asia/Shanghai days' business (`GET /parks/{id}/slots` lists today's), so every park
+test runs on the SDK clock stopped at local noon: "now" and "three hours later" are the same
+local day at whatever hour the suite runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from miniapps.sdk import now
 from tests.helpers import Api, Citizen, Gate
 from tests.journeys.actors import device, health_code, set_credit_limit
+from tests.miniapps.clock import StoppedClock, stopped_at_noon
 
 BASE = "/api/v1/miniapps/park"
 
@@ -24,8 +31,8 @@ class Park:
 
 
 def at(minutes: int) -> str:
-    """An RFC 3339 time `minutes` from now, on the minute."""
-    moment = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+    """An RFC 3339 time `minutes` from the SDK's now, on the minute."""
+    moment = now().replace(second=0, microsecond=0) + timedelta(minutes=minutes)
     return moment.isoformat()
 
 
@@ -72,6 +79,12 @@ async def slot(api: Api, park: Park, slot_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     found: dict[str, Any] = next(s for s in response.json() if s["id"] == slot_id)
     return found
+
+
+@pytest.fixture(autouse=True)
+def park_time() -> Iterator[StoppedClock]:
+    with stopped_at_noon() as stopped:
+        yield stopped
 
 
 @pytest.fixture

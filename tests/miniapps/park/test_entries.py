@@ -7,6 +7,7 @@ from typing import Any
 from tests.app.portal import concurrently
 from tests.helpers import Api, Citizen, problem
 from tests.journeys.actors import device, fresh_code, keyed, wallet
+from tests.miniapps.clock import StoppedClock
 from tests.miniapps.park.conftest import (
     BASE,
     Park,
@@ -201,10 +202,11 @@ class TestConcurrentEntries:
 
 class TestEntryLog:
     async def test_the_turnstile_reads_the_entries(
-        self, api: Api, park: Park, visitor: Citizen
+        self, api: Api, park: Park, visitor: Citizen, park_time: StoppedClock
     ) -> None:
         entry = await enter(api, park, visitor)
         other = await make_visitor(api)
+        park_time.advance(seconds=1)
         second = await enter(api, park, other)
         page = await api.client.get(
             f"{BASE}/park/entries", params={"limit": 1}, headers=park.gate.headers

@@ -7,6 +7,7 @@ import uuid
 from tests.app.portal import concurrently
 from tests.helpers import Api, Citizen, problem
 from tests.journeys.actors import device
+from tests.miniapps.clock import StoppedClock
 from tests.miniapps.park.conftest import BASE, Park, make_park, make_visitor, reserve, slot
 
 
@@ -118,9 +119,12 @@ class TestCancelReservation:
 
 
 class TestMyReservations:
-    async def test_listed_newest_first_and_only_ones_own(self, api: Api, park: Park) -> None:
+    async def test_listed_newest_first_and_only_ones_own(
+        self, api: Api, park: Park, park_time: StoppedClock
+    ) -> None:
         visitor = await make_visitor(api)
         first = await reserve(api, visitor, park.slot_now)
+        park_time.advance(seconds=1)
         second = await reserve(api, visitor, park.slot_later)
         await reserve(api, await api.citizen(), park.slot_now)
         page = await api.client.get(
