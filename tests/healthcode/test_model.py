@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
 
 from healthcode import model
+from healthcode.clock import SHANGHAI
 from healthcode.rules import Verdict, active_ruleset
 
 RULES = active_ruleset()
@@ -92,3 +95,41 @@ class TestOverride:
         )
         red = model.override(cleared, RULES, "red", "confirmed case", day(5))
         assert model.checkins_remaining(red, RULES, day(5)) == 14
+
+
+class TestDayBoundaries:
+    """Streaks count Asia/Shanghai days: the second before and the second after local
+    midnight are two days, at a month's and a year's end too."""
+
+    @pytest.mark.parametrize(
+        "last_second",
+        [
+            datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC),  # 23:59:59 on 31 December there
+            datetime(2027, 2, 28, 15, 59, 59, tzinfo=UTC),  # the end of a short month
+            datetime(2026, 3, 31, 15, 59, 59, tzinfo=UTC),
+        ],
+        ids=["year_end", "february_end", "march_end"],
+    )
+    def test_one_second_past_local_midnight_is_the_next_day(self, last_second: datetime) -> None:
+        raised_the_day_before = last_second - timedelta(days=1)
+        state = model.raise_to(
+            model.initial(RULES, raised_the_day_before), FEVER, raised_the_day_before
+        )
+        state = model.normal_checkin(state, RULES, last_second)
+        assert state.streak == 1
+        again_the_same_day = model.normal_checkin(state, RULES, last_second - timedelta(hours=3))
+        assert again_the_same_day.streak == 1
+        next_day = model.normal_checkin(state, RULES, last_second + timedelta(seconds=1))
+        assert next_day.streak == 2
+        assert next_day.last_checkin_day == (last_second + timedelta(seconds=1)).astimezone(
+            SHANGHAI
+        ).date().isoformat()
+
+    def test_a_check_in_from_another_time_zone_counts_for_the_hangzhou_day(self) -> None:
+        # 09:30 on 1 March in San Francisco is 01:30 on 2 March in Hangzhou.
+        san_francisco = timezone(timedelta(hours=-8))
+        raised = datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI)
+        state = model.raise_to(model.initial(RULES, raised), FEVER, raised)
+        there = datetime(2026, 3, 1, 9, 30, tzinfo=san_francisco)
+        checked = model.normal_checkin(state, RULES, there)
+        assert (checked.streak, checked.last_checkin_day) == (1, "2026-03-02")

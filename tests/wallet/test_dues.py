@@ -3,11 +3,12 @@ and statements."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
 
+from tests.clocks import SHANGHAI
 from tests.wallet.conftest import OnApp, TestClock, WalletFactory
 from wallet import statements
 from wallet.dues import due_at_for, last_day_to_pay
@@ -23,6 +24,30 @@ class TestDueDates:
         assert last_day_to_pay(due_at_for(morning)) == "2026-03-11"
         after_midnight = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)  # 01:00 on 2 March there
         assert last_day_to_pay(due_at_for(after_midnight)) == "2026-03-12"
+
+    @pytest.mark.parametrize(
+        ("made", "last_day"),
+        [
+            (datetime(2026, 12, 21, 15, 59, 59, tzinfo=UTC), "2026-12-31"),  # 23:59:59 local
+            (datetime(2026, 12, 21, 16, 0, 0, tzinfo=UTC), "2027-01-01"),  # 00:00:00 local
+            (datetime(2026, 12, 25, 2, 0, tzinfo=UTC), "2027-01-04"),  # across the year
+            (datetime(2027, 2, 20, 2, 0, tzinfo=UTC), "2027-03-02"),  # across a short month
+            (datetime(2028, 2, 20, 2, 0, tzinfo=UTC), "2028-03-01"),  # and a leap one
+        ],
+    )
+    def test_local_midnight_month_and_year_ends(self, made: datetime, last_day: str) -> None:
+        due = due_at_for(made)
+        assert last_day_to_pay(due) == last_day
+        # Overdue from the first second of the next local day, not before.
+        assert due.astimezone(SHANGHAI).time() == time(0)
+        assert (due - timedelta(seconds=1)).astimezone(SHANGHAI).date().isoformat() == last_day
+
+    def test_a_citizen_abroad_has_the_same_due_date(self) -> None:
+        # The same instant written with a phone's offset abroad: due dates are Hangzhou days.
+        at_home = datetime(2026, 12, 21, 16, 30, tzinfo=UTC)
+        new_york = at_home.astimezone(timezone(timedelta(hours=-5)))
+        assert due_at_for(new_york) == due_at_for(at_home)
+        assert last_day_to_pay(due_at_for(new_york)) == "2027-01-01"
 
     async def test_the_wallet_shows_the_next_due(
         self, svc: Any, new_wallet: WalletFactory, merchant: str, wallet_clock: TestClock

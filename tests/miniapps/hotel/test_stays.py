@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from tests.clocks import local_time
 from tests.helpers import Api, Citizen, problem
 from tests.journeys.actors import keyed, wallet
 from tests.miniapps.hotel.conftest import BASE, Hotel, check_in, make_guest, make_hotel
+from tests.miniapps.clock import stopped_time
 
 
 async def add_extra(api: Api, hotel: Hotel, stay_id: str, amount: int) -> dict[str, object]:
@@ -167,3 +169,36 @@ class TestMyStays:
         problem(await api.client.get(url, headers=other.desk.headers), 404, "not_found")
         problem(await api.client.get(url), 401, "unauthorized")
         problem(await api.client.get(f"{BASE}/stays"), 401, "unauthorized")
+
+
+class TestNightsAcrossLocalMidnight:
+    """A night is a Hangzhou calendar day changing, also at a year's end."""
+
+    @pytest.mark.parametrize(
+        ("checked_in", "checked_out", "nights"),
+        [
+            ((2026, 12, 31, 23, 59), (2027, 1, 1, 0, 1), 1),
+            ((2026, 12, 30, 23, 59), (2027, 1, 1, 0, 1), 2),
+            ((2027, 1, 1, 0, 0), (2027, 1, 1, 23, 59), 1),
+            ((2027, 2, 28, 22, 0), (2027, 3, 2, 11, 0), 2),
+        ],
+        ids=["one_minute_over_new_year", "two_days_by_a_minute", "a_whole_day", "short_month"],
+    )
+    async def test_nights_charged(
+        self,
+        api: Api,
+        hotel: Hotel,
+        guest: Citizen,
+        checked_in: tuple[int, ...],
+        checked_out: tuple[int, ...],
+        nights: int,
+    ) -> None:
+        day_in, day_out = date(*checked_in[:3]), date(*checked_out[:3])
+        with stopped_time(local_time(day_in, *checked_in[3:])) as clock:
+            stay = await check_in(api, hotel, guest, nights=3)
+            clock.now = local_time(day_out, *checked_out[3:])
+            out = await api.client.post(
+                f"{BASE}/stays/{stay['id']}/check-out", headers=keyed(hotel.desk.headers)
+            )
+        assert out.status_code == 200, out.text
+        assert out.json()["captured"] == hotel.rate * nights

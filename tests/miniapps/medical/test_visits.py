@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
+from tests.clocks import local_time
 from tests.helpers import Api, Citizen, problem
 from tests.journeys.actors import device, grant, keyed, wallet
+from tests.miniapps.clock import stopped_time
 from tests.miniapps.medical.conftest import (
     BASE,
     Hospital,
@@ -54,6 +57,16 @@ class TestRegister:
         elsewhere = await make_hospital(api, estimate=20_000)
         await register(api, elsewhere, patient)
         assert (await wallet(api, patient))["held"] == hospital.estimate + 20_000
+
+    async def test_the_day_is_the_hangzhou_day(self, api: Api, hospital: Hospital) -> None:
+        patient = await make_patient(api)
+        new_year = date(2027, 1, 1)
+        with stopped_time(local_time(new_year - timedelta(days=1), 23, 59, 59)) as clock:
+            late = await register(api, hospital, patient)
+            assert late["visit_day"] == "2026-12-31"
+            clock.now = local_time(new_year, 0, 0, 0)
+            first = await register(api, hospital, patient)
+            assert first["visit_day"] == "2027-01-01"
 
     async def test_bad_input_holds_nothing(
         self, api: Api, hospital: Hospital, patient: Citizen

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
+from tests.clocks import local_time
 from tests.helpers import Api, problem
 from tests.journeys.actors import device
+from tests.miniapps.clock import StoppedClock
 from tests.miniapps.park.conftest import BASE, Park, add_slot, at, make_park
 
 
@@ -121,3 +125,64 @@ class TestSlots:
         )
         empty = await api.client.get(f"{BASE}/parks/{park.id}/slots", params={"day": "2020-01-01"})
         assert empty.json() == []
+
+
+class TestSlotsAcrossLocalMidnight:
+    """"Today" is the Hangzhou day: a slot at 00:00 belongs to the day it starts, whatever
+    offset the turnstile wrote its time with."""
+
+    async def test_the_last_second_and_the_first_of_a_day(
+        self, api: Api, park: Park, park_time: StoppedClock
+    ) -> None:
+        new_year = date(2027, 1, 1)
+        park_time.now = local_time(new_year - timedelta(days=1), 23, 0)
+        late = await add_slot_at(api, park, local_time(new_year - timedelta(days=1), 23, 30))
+        midnight = await add_slot_at(api, park, local_time(new_year, 0, 0))
+
+        park_time.now = local_time(new_year - timedelta(days=1), 23, 59, 59)
+        assert await listed(api, park) == {late["id"]}
+        park_time.now = local_time(new_year, 0, 0, 0)
+        assert await listed(api, park) == {midnight["id"]}
+        assert await listed(api, park, day="2026-12-31") == {late["id"]}
+
+    async def test_a_time_written_with_another_offset_lands_on_its_hangzhou_day(
+        self, api: Api, park: Park, park_time: StoppedClock
+    ) -> None:
+        park_time.now = local_time(date(2027, 3, 1), 8, 0)
+        # 17:30 on 28 February in Los Angeles is 09:30 on 1 March in Hangzhou.
+        los_angeles = datetime(2027, 2, 28, 17, 30, tzinfo=timezone(timedelta(hours=-8)))
+        response = await api.client.post(
+            f"{BASE}/park/slots",
+            json={
+                "starts_at": los_angeles.isoformat(),
+                "ends_at": (los_angeles + timedelta(hours=2)).isoformat(),
+                "capacity": 5,
+            },
+            headers=park.gate.headers,
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["id"] in await listed(api, park, day="2027-03-01")
+        assert response.json()["id"] not in await listed(api, park, day="2027-02-28")
+
+
+async def add_slot_at(api: Api, park: Park, starts_at: datetime) -> dict[str, Any]:
+    response = await api.client.post(
+        f"{BASE}/park/slots",
+        json={
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + timedelta(minutes=30)).isoformat(),
+            "capacity": 5,
+        },
+        headers=park.gate.headers,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def listed(api: Api, park: Park, day: str | None = None) -> set[str]:
+    """The ids of the park's slots on `day` (today by default), other than the fixture's."""
+    params = {"day": day} if day else {}
+    response = await api.client.get(f"{BASE}/parks/{park.id}/slots", params=params)
+    assert response.status_code == 200, response.text
+    return {s["id"] for s in response.json()} - {park.slot_now, park.slot_later}
