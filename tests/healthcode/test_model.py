@@ -121,9 +121,10 @@ class TestDayBoundaries:
         assert again_the_same_day.streak == 1
         next_day = model.normal_checkin(state, RULES, last_second + timedelta(seconds=1))
         assert next_day.streak == 2
-        assert next_day.last_checkin_day == (last_second + timedelta(seconds=1)).astimezone(
-            SHANGHAI
-        ).date().isoformat()
+        assert (
+            next_day.last_checkin_day
+            == (last_second + timedelta(seconds=1)).astimezone(SHANGHAI).date().isoformat()
+        )
 
     def test_a_check_in_from_another_time_zone_counts_for_the_hangzhou_day(self) -> None:
         # 09:30 on 1 March in San Francisco is 01:30 on 2 March in Hangzhou.

@@ -10,8 +10,8 @@ import pytest
 from tests.clocks import local_time
 from tests.helpers import Api, Citizen, problem
 from tests.journeys.actors import keyed, wallet
-from tests.miniapps.hotel.conftest import BASE, Hotel, check_in, make_guest, make_hotel
 from tests.miniapps.clock import stopped_time
+from tests.miniapps.hotel.conftest import BASE, Hotel, check_in, make_guest, make_hotel
 
 
 async def add_extra(api: Api, hotel: Hotel, stay_id: str, amount: int) -> dict[str, object]:

@@ -128,7 +128,7 @@ class TestSlots:
 
 
 class TestSlotsAcrossLocalMidnight:
-    """"Today" is the Hangzhou day: a slot at 00:00 belongs to the day it starts, whatever
+    """ "Today" is the Hangzhou day: a slot at 00:00 belongs to the day it starts, whatever
     offset the turnstile wrote its time with."""
 
     async def test_the_last_second_and_the_first_of_a_day(
