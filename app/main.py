@@ -17,6 +17,7 @@ from app import domains, health
 from app.database import close_engine, open_engine
 from app.errors import ProblemDocsPlugin, exception_handlers
 from app.jobs import ArqRunner, InProcessRunner, JobRunner, scheduler_loop, set_runner
+from app.openapi_links import OpenAPILinksPlugin
 from app.ratelimit import reset_limiter
 from app.redis import close_redis
 from app.security import get_keyring
@@ -85,6 +86,6 @@ def create_app() -> Litestar:
         openapi_config=openapi,
         logging_config=None,
         request_max_body_size=2 * 1024 * 1024,
-        plugins=[ProblemDocsPlugin(), *domains.plugins()],
+        plugins=[ProblemDocsPlugin(), OpenAPILinksPlugin(), *domains.plugins()],
         debug=False,
     )
