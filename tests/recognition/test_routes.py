@@ -33,7 +33,7 @@ class TestPutCityIssuer:
         again = await api.client.post(CITIES, json=shanghai.entry(), headers=headers)
         body = again.json()
         assert body["version"] == first.json()["version"] + 1
-        assert [c["iss"] for c in body["city_issuers"]] == [shanghai.iss]
+        assert [c["iss"] for c in body["city_issuers"]].count(shanghai.iss) == 1
 
     async def test_bad_jwks_writes_nothing(self, api: Api) -> None:
         headers = await health_admin(api)
