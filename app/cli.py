@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("seed-demo", help="load demo venues, gates and citizens")
     keys = sub.add_parser("keys", help="health-code signing keys")
     keys.add_argument("action", choices=["rotate"])
+    codes = sub.add_parser("codes", help="health codes of any trusted issuer")
+    from recognition.cli import add_parser as add_codes_parser
+
+    add_codes_parser(codes.add_subparsers(dest="codes_command", required=True))
     args = parser.parse_args(argv)
 
     from app.settings import SettingsError, get_settings
@@ -108,6 +112,10 @@ def main(argv: list[str] | None = None) -> None:
         from healthcode.keys import rotate_command
 
         asyncio.run(rotate_command())
+    elif args.command == "codes":
+        from recognition.cli import verify_command
+
+        sys.exit(verify_command(args.trust_list, args.at, args.code))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
 
-DOMAINS = ("identity", "healthcode", "wallet", "notifications", "miniapps")
+DOMAINS = ("identity", "healthcode", "recognition", "wallet", "notifications", "miniapps")
 
 
 def _optional(module: str) -> ModuleType | None:

@@ -44,6 +44,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     scheduler: bool = True  # run the periodic-job scheduler in this process
     # Where health-code signatures are checked: a process of their own, or on the loop.
     code_verifier: Literal["process", "inline"] = "process"
+    # The `iss` our health codes carry: other cities trust it with our JWKS (mutual recognition).
+    code_issuer: str = "https://citybrain.hangzhou.example"
 
     @property
     def is_dev(self) -> bool:
@@ -82,6 +84,7 @@ _ENV_MAP: dict[str, str] = {
     "CITYBRAIN_JOBS": "jobs",
     "CITYBRAIN_SCHEDULER": "scheduler",
     "CITYBRAIN_CODE_VERIFIER": "code_verifier",
+    "CITYBRAIN_CODE_ISSUER": "code_issuer",
 }
 _TUPLES = {"admin_phones", "trusted_proxies"}
 _BOOLS = {"jobs_inline", "scheduler"}

@@ -27,6 +27,7 @@ import msgspec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.security import b64url, b64url_decode, get_keyring
+from app.settings import get_settings
 from healthcode import keys
 from healthcode.signatures import signatures
 
@@ -98,6 +99,7 @@ async def issue(citizen_id: str, colour: str, now: datetime) -> IssuedCode:
         "iat": iat,
         "exp": iat + LIFETIME_SECONDS,
         "jti": b64url(nonce),
+        "iss": get_settings().code_issuer,  # so that other cities can trust our keys
     }
     token = jwt.encode(payload, private_key, algorithm=ALGORITHM, headers={"kid": kid, "typ": None})
     return IssuedCode(PREFIX + token, datetime.fromtimestamp(iat + LIFETIME_SECONDS, UTC))

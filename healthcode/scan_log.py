@@ -28,9 +28,9 @@ MAX_BATCH = 200
 REPLAYED = "code_replayed"
 _COLUMNS = (
     "id, venue_id, gate_id, citizen_id, jti, source, result, reason, colour, flagged, "
-    "scanned_at, recorded_at"
+    "scanned_at, recorded_at, subject_hash"
 )
-_ROW = "(" + ", ".join(["{}"] * 12) + ")"
+_ROW = "(" + ", ".join(["{}"] * 13) + ")"
 Row = tuple[Any, ...]  # the values of _COLUMNS, in order
 _VENUE, _JTI, _SOURCE, _RESULT, _REASON, _FLAGGED, _SCANNED_AT = 1, 4, 5, 6, 7, 9, 10
 

@@ -25,6 +25,7 @@ from healthcode.clock import clock
 from healthcode.scan_log import MAX_BATCH, REPLAYED, Row, insert, purge_claims, writer
 from healthcode.schemas import OfflineResult, OfflineScanItem, Rejected, ScanOut
 from identity.auth import GatePrincipal
+from recognition import gate as foreign
 
 VENUE_CACHE_SECONDS = 30.0
 OFFLINE_FUTURE_SKEW = timedelta(minutes=5)
@@ -71,6 +72,7 @@ async def _answer(
     jti: str | None = None,
     flagged: bool = False,
     show: bool = True,
+    subject_hash: str | None = None,
 ) -> ScanOut:
     """Commit the scan record, then return what the gate may see."""
     scan_id = new_time_id()
@@ -89,6 +91,7 @@ async def _answer(
             flagged,
             now,
             now,
+            subject_hash,
         )
     )
     if replayed:  # another venue held this code first (maybe in another process)
@@ -116,12 +119,32 @@ async def _name(citizen_id: str, stored: str | None) -> str | None:
     return brief.name_masked if brief else None
 
 
+async def _scan_foreign(gate: GatePrincipal, code: str, now: datetime) -> ScanOut:
+    """Another issuer's code: verified with the trust list, recorded under a keyed hash."""
+    judged = await foreign.judge(code, now)
+    reason = judged.reason
+    if reason is None and judged.colour is not None:
+        reason = await _decide(gate, judged.colour)
+    return await _answer(
+        gate,
+        now,
+        source="code",
+        citizen_id=None,
+        colour=judged.colour,
+        name_masked=judged.name_masked,
+        reason=reason,
+        subject_hash=judged.subject_hash,
+    )
+
+
 async def scan_code(gate: GatePrincipal, code: str) -> ScanOut:
     """An online scan: decided on the holder's colour now, under the venue's policy."""
     now = clock.now()
     try:
         verified = await codes.verify(code, now)
     except codes.CodeRejected as rejected:
+        if rejected.citizen_id is None and foreign.is_foreign(code):
+            return await _scan_foreign(gate, code, now)
         return await _answer(
             gate,
             now,
@@ -252,6 +275,7 @@ async def _offline_row(
         False,
         scanned_at,
         now,
+        None,
     )
     return row, None
 

@@ -114,6 +114,8 @@ class ScanRecord(Table, tablename="hc_scan"):
     flagged = Boolean(null=False, default=False)
     scanned_at = Timestamptz(null=False)
     recorded_at = Timestamptz(null=False)
+    # A foreign code's holder (another city's, an EU DCC's): keyed hash, never the name.
+    subject_hash = Varchar(length=64, null=True, default=None)
 
 
 class CodeUse(Table, tablename="hc_code_use"):

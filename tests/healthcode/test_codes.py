@@ -15,6 +15,7 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 
 from app.security import b64url, b64url_decode, ec_thumbprint, generate_ec_key
+from app.settings import get_settings
 from healthcode import codes, keys
 from healthcode.clock import clock
 from tests.app.portal import in_app
@@ -44,7 +45,8 @@ class TestTheCode:
         citizen, status = await declared(api)
         header, payload, _ = parts(status["code"])
         assert header == {"alg": "ES256", "kid": header["kid"]}
-        assert set(payload) == {"sub", "colour", "iat", "exp", "jti"}
+        assert set(payload) == {"sub", "colour", "iat", "exp", "jti", "iss"}
+        assert payload["iss"] == get_settings().code_issuer  # so other cities can trust us
         assert payload["exp"] - payload["iat"] == 90
         assert payload["colour"] == "green"
         assert citizen.id not in status["code"] and citizen.phone not in status["code"]

@@ -1,0 +1,90 @@
+"""Thin controllers: health_admins edit the trust list, gates download it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+
+from identity.auth import CitizenPrincipal, GatePrincipal, gate_dependency, health_admin_dependency
+from recognition import service
+from recognition.errors import IssuerNotTrusted, TrustEntryInvalid, TrustListBusy
+from recognition.schemas import AcceptanceRules, CityIssuerIn, DscImportIn, TrustListOut
+
+
+def _out(document: dict[str, Any]) -> TrustListOut:
+    return msgspec.convert(document, TrustListOut)
+
+
+class TrustListAdminController(Controller):
+    path = "/api/v1/admin/trust-list"
+    tags = ["mutual recognition"]
+    dependencies = health_admin_dependency
+
+    @get("/", summary="The trust list in force, with its version")
+    async def show(self, admin: NamedDependency[CitizenPrincipal]) -> TrustListOut:
+        return _out(await service.document())
+
+    @post(
+        "/city-issuers",
+        status_code=200,
+        summary="Trust another City Brain: its iss, region and JWKS (replaces its keys)",
+        opt={"problems": [TrustEntryInvalid, TrustListBusy]},
+    )
+    async def put_city(
+        self, admin: NamedDependency[CitizenPrincipal], data: JSONBody[CityIssuerIn]
+    ) -> TrustListOut:
+        return _out(await service.put_city(admin.citizen_id, data))
+
+    @delete(
+        "/city-issuers",
+        summary="Stop trusting a City Brain issuer",
+        opt={"problems": [IssuerNotTrusted, TrustListBusy]},
+    )
+    async def remove_city(
+        self, admin: NamedDependency[CitizenPrincipal], iss: FromQuery[str]
+    ) -> None:
+        await service.remove_city(admin.citizen_id, iss)
+
+    @put(
+        "/dsc",
+        summary="Replace the EU DCC document signers (EU gateway trust-list shape)",
+        opt={"problems": [TrustEntryInvalid, TrustListBusy]},
+    )
+    async def import_dsc(
+        self, admin: NamedDependency[CitizenPrincipal], data: JSONBody[DscImportIn]
+    ) -> TrustListOut:
+        return _out(await service.import_dsc(admin.citizen_id, data))
+
+    @put(
+        "/rules",
+        summary="Set when a valid EU DCC counts as green",
+        opt={"problems": [TrustListBusy]},
+    )
+    async def put_rules(
+        self, admin: NamedDependency[CitizenPrincipal], data: JSONBody[AcceptanceRules]
+    ) -> TrustListOut:
+        return _out(await service.put_rules(admin.citizen_id, data))
+
+
+class GateTrustListController(Controller):
+    path = "/api/v1/gate/trust-list"
+    tags = ["mutual recognition"]
+    dependencies = gate_dependency
+
+    @get("/", summary="The whole trust list, for verifying offline (ETag / If-None-Match)")
+    async def download(
+        self, gate: NamedDependency[GatePrincipal], request: Request[Any, Any, Any]
+    ) -> Response[TrustListOut | None]:
+        document = await service.document()
+        tag = service.etag(document)
+        headers = {"ETag": tag, "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == tag:
+            return Response(None, status_code=304, headers=headers)
+        return Response(_out(document), headers=headers)
+
+
+route_handlers = [TrustListAdminController, GateTrustListController]

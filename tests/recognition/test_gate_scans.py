@@ -1,0 +1,165 @@
+"""Gate scans of foreign codes: a second City Brain's and EU DCCs, through the trust list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.settings import get_settings
+from healthcode.clock import clock
+from recognition.trust import from_document
+from recognition.verifier import verify
+from tests.app.portal import db_fetch
+from tests.healthcode.conftest import declared, fresh_code, scan
+from tests.helpers import Api
+from tests.recognition import factory as f
+
+ADMIN = "/api/v1/admin/trust-list"
+
+
+def _now() -> datetime:
+    return clock.now().astimezone(UTC)
+
+
+async def trust(
+    api: Api,
+    *,
+    cities: tuple[f.City, ...] = (),
+    signers: tuple[f.Signer, ...] = (),
+    rules: dict[str, Any] | None = None,
+) -> None:
+    headers = (await api.with_role("health_admin")).headers
+    for city in cities:
+        response = await api.client.post(
+            f"{ADMIN}/city-issuers", json=city.entry(), headers=headers
+        )
+        assert response.status_code == 200, response.text
+    if signers:
+        body = {"certificates": [s.entry() for s in signers]}
+        response = await api.client.put(f"{ADMIN}/dsc", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+    if rules is not None:
+        response = await api.client.put(f"{ADMIN}/rules", json=rules, headers=headers)
+        assert response.status_code == 200, response.text
+
+
+def _signer(**options: Any) -> f.Signer:
+    now = _now()
+    return f.signer(
+        not_before=now - timedelta(days=30), not_after=now + timedelta(days=300), **options
+    )
+
+
+def _vaccinated(days_ago: int = 30) -> dict[str, Any]:
+    return f.vaccination(dt=(_now() - timedelta(days=days_ago)).date().isoformat())
+
+
+async def _recorded(api: Api, scan_id: str) -> dict[str, Any]:
+    rows = await db_fetch(api.client, "SELECT * FROM hc_scan WHERE id = {}", scan_id)
+    return rows[0]
+
+
+class TestForeignCityBrainScan:
+    async def test_trusted_city_passes_with_its_colour(self, api: Api) -> None:
+        shanghai = f.city("https://citybrain.shanghai-pass.example")
+        await trust(api, cities=(shanghai,))
+        gate = await api.gate()
+        body = await scan(api, gate, shanghai.code(iat=_now()))
+        assert (body["result"], body["colour"], body["reason"]) == ("pass", "green", None)
+        row = await _recorded(api, body["scan_id"])
+        assert row["citizen_id"] is None and len(row["subject_hash"]) == 64
+
+    async def test_stated_yellow_is_denied_by_policy(self, api: Api) -> None:
+        shanghai = f.city("https://citybrain.shanghai-yellow.example")
+        await trust(api, cities=(shanghai,))
+        body = await scan(api, await api.gate(), shanghai.code(colour="yellow", iat=_now()))
+        assert (body["result"], body["colour"], body["reason"]) == (
+            "deny",
+            "yellow",
+            "colour_yellow",
+        )
+
+    async def test_unknown_issuer_is_code_invalid(self, api: Api) -> None:
+        stranger = f.city("https://citybrain.nowhere.example")
+        body = await scan(api, await api.gate(), stranger.code(iat=_now()))
+        assert (body["result"], body["reason"]) == ("deny", "code_invalid")
+
+    async def test_expired_is_code_expired(self, api: Api) -> None:
+        shanghai = f.city("https://citybrain.shanghai-old.example")
+        await trust(api, cities=(shanghai,))
+        old = shanghai.code(iat=_now() - timedelta(minutes=5))
+        body = await scan(api, await api.gate(), old)
+        assert (body["result"], body["reason"]) == ("deny", "code_expired")
+
+    async def test_two_cities_trust_each_other(self, api: Api) -> None:
+        """Server A (this app) trusts B's JWKS; B verifies A's code with A's published JWKS."""
+        city_b = f.city("https://citybrain.city-b.example")
+        await trust(api, cities=(city_b,))
+        gate = await api.gate()
+        assert (await scan(api, gate, city_b.code(iat=_now())))["result"] == "pass"
+        published = await api.client.get("/.well-known/jwks.json")
+        city_a = {"iss": get_settings().code_issuer, "region": "330100", "jwks": published.json()}
+        b_trusts = from_document({"city_issuers": [city_a]})
+        citizen, _ = await declared(api)
+        verdict = verify(await fresh_code(api, citizen), b_trusts, _now())
+        assert (verdict.valid, verdict.issuer, verdict.colour) == (True, city_a["iss"], "green")
+        # and our own gate still reads our own code the usual way
+        assert (await scan(api, gate, await fresh_code(api, citizen)))["result"] == "pass"
+
+
+class TestEuDccScan:
+    async def test_accepted_vaccination_passes_masked(self, api: Api) -> None:
+        dsc = _signer(usages=[f.EKU_VACCINATION])
+        await trust(api, signers=(dsc,), rules={"vaccination_min_days": 14})
+        now = _now()
+        code = f.dcc(_vaccinated(), dsc, iat=now - timedelta(days=1), exp=now + timedelta(days=30))
+        body = await scan(api, await api.gate(), code)
+        assert (body["result"], body["colour"], body["name_masked"]) == (
+            "pass",
+            "green",
+            "G******* M*********",
+        )
+        row = await _recorded(api, body["scan_id"])
+        assert row["subject_hash"] and "MUSTERFRAU" not in str(row) and "1998" not in str(row)
+
+    async def test_rules_decide_green(self, api: Api) -> None:
+        dsc = _signer()
+        await trust(api, signers=(dsc,), rules={"vaccination_min_days": 60})
+        now = _now()
+        code = f.dcc(
+            _vaccinated(30), dsc, iat=now - timedelta(days=1), exp=now + timedelta(days=30)
+        )
+        body = await scan(api, await api.gate(), code)
+        assert (body["result"], body["colour"], body["reason"]) == (
+            "deny",
+            "yellow",
+            "colour_yellow",
+        )
+
+    async def test_same_holder_same_hash(self, api: Api) -> None:
+        dsc = _signer()
+        await trust(api, signers=(dsc,), rules={"vaccination_min_days": 0})
+        now = _now()
+        gate = await api.gate()
+        first = await scan(api, gate, f.dcc(_vaccinated(), dsc, iat=now - timedelta(days=1)))
+        second = await scan(api, gate, f.dcc(_vaccinated(20), dsc, iat=now - timedelta(days=2)))
+        hashes = {(await _recorded(api, b["scan_id"]))["subject_hash"] for b in (first, second)}
+        assert len(hashes) == 1
+
+    async def test_failure_modes_deny(self, api: Api) -> None:
+        listed = _signer(usages=[f.EKU_TEST])
+        stranger = _signer()
+        await trust(api, signers=(listed,))
+        now = _now()
+        gate = await api.gate()
+        cases = {
+            "HC1:not base45 ~": "code_invalid",
+            f.dcc(f.recovery(), listed, iat=now - timedelta(days=1)): "code_invalid",  # key usage
+            f.dcc(_vaccinated(), stranger, iat=now - timedelta(days=1)): "code_invalid",  # kid
+            f.dcc(
+                f.test_statement(), listed, iat=now - timedelta(days=2), exp=now - timedelta(days=1)
+            ): "code_expired",
+        }
+        for code, reason in cases.items():
+            body = await scan(api, gate, code)
+            assert (body["result"], body["reason"], body["colour"]) == ("deny", reason, None)
