@@ -151,18 +151,9 @@ class TestSlotsAcrossLocalMidnight:
         park_time.now = local_time(date(2027, 3, 1), 8, 0)
         # 17:30 on 28 February in Los Angeles is 09:30 on 1 March in Hangzhou.
         los_angeles = datetime(2027, 2, 28, 17, 30, tzinfo=timezone(timedelta(hours=-8)))
-        response = await api.client.post(
-            f"{BASE}/park/slots",
-            json={
-                "starts_at": los_angeles.isoformat(),
-                "ends_at": (los_angeles + timedelta(hours=2)).isoformat(),
-                "capacity": 5,
-            },
-            headers=park.gate.headers,
-        )
-        assert response.status_code == 201, response.text
-        assert response.json()["id"] in await listed(api, park, day="2027-03-01")
-        assert response.json()["id"] not in await listed(api, park, day="2027-02-28")
+        slot = await add_slot_at(api, park, los_angeles)
+        assert slot["id"] in await listed(api, park, day="2027-03-01")
+        assert slot["id"] not in await listed(api, park, day="2027-02-28")
 
 
 async def add_slot_at(api: Api, park: Park, starts_at: datetime) -> dict[str, Any]:
