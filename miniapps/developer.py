@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.database import atomic, fetch, fetch_one
-from app.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from app.errors import FieldError, NotFound, ValidationFailed
 from app.net import may_call
 from app.pagination import decode_cursor, encode_cursor
 from app.security import get_keyring, hash_secret, new_id
@@ -140,10 +140,9 @@ async def create_app(developer_id: str, real_name_verified: bool, data: AppCreat
 
 async def _own(developer_id: str, app_id: str) -> dict[str, Any]:
     row = await fetch_one(f"SELECT {_COLUMNS} FROM miniapp_app WHERE id = {{}}", app_id)
-    if row is None:
+    if row is None or row["developer_id"] != developer_id:
+        # Someone else's app is no app to a stranger: a 403 would tell that the id exists.
         raise NotFound("No such app.")
-    if row["developer_id"] != developer_id:
-        raise Forbidden("Only the app's developer may do this.")
     return row
 
 

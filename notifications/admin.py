@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.database import atomic, fetch, fetch_one
-from app.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from app.errors import FieldError, NotFound, ValidationFailed
 from app.jobs import enqueue_after_commit
 from app.pagination import decode_cursor, encode_cursor
 from notifications import apps, delivery
@@ -107,14 +107,12 @@ async def replay_dead_letter(actor_id: str, letter_id: str) -> Replayed:
 
 
 async def owned_app_slug(app_id: str, citizen_id: str) -> str:
-    """The slug of `app_id`, if `citizen_id` develops it: 404 unknown, 403 someone else's."""
+    """The slug of `app_id`, if `citizen_id` develops it: 404 otherwise, someone else's app
+    included (a 403 would tell a stranger that the id exists)."""
     owner = await apps.app_owner(app_id)
-    if owner is None:
+    if owner is None or owner[1] != citizen_id:
         raise NotFound("No such app.")
-    slug, developer_id = owner
-    if developer_id != citizen_id:
-        raise Forbidden("Only the app's developer may see its webhook deliveries.")
-    return slug
+    return owner[0]
 
 
 async def webhook_deliveries(

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent
 
-from app.errors import Forbidden, ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.pagination import CursorParam, LimitParam, Page
 from identity.auth import CitizenPrincipal, citizen_dependency, platform_admin_dependency
 from notifications import admin as admin_service
@@ -177,7 +177,7 @@ class WebhookLogController(Controller):
     path = "/api/v1/developer/apps/{app_id:str}/webhook-deliveries"
     tags = ["developer"]
     dependencies = citizen_dependency
-    opt = {"problems": [Forbidden]}
+    opt = {"problems": [NotFound]}
 
     @get("", summary="The app's webhook deliveries with every attempt")
     async def list_deliveries(
