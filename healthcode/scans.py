@@ -257,6 +257,8 @@ async def _offline_row(
     try:
         verified = await codes.verify(item.code, scanned_at, check_expiry=False, retired_keys=True)
     except codes.CodeRejected as rejected:
+        if rejected.citizen_id is None and foreign.is_foreign(item.code):
+            return await _offline_foreign_row(gate, item, scan_id, now)
         return None, Rejected(label, rejected.reason)
     skew = timedelta(seconds=codes.CLOCK_SKEW_SECONDS)
     if not verified.issued_at - skew <= scanned_at <= verified.expires_at + skew:
@@ -276,6 +278,33 @@ async def _offline_row(
         scanned_at,
         now,
         None,
+    )
+    return row, None
+
+
+async def _offline_foreign_row(
+    gate: GatePrincipal, item: OfflineScanItem, scan_id: str, now: datetime
+) -> tuple[Row | None, Rejected | None]:
+    """Another issuer's code scanned offline: judged with the trust list as it is now, at the
+    moment of the scan (a code that was valid then is recorded, whatever its age now)."""
+    judged = await foreign.judge(item.code, item.scanned_at)
+    if judged.reason is not None:
+        return None, Rejected(scan_id, judged.reason)
+    reason = f"colour_{judged.colour}" if item.result == "deny" else None
+    row = (
+        scan_id,
+        gate.venue_id,
+        gate.gate_id,
+        None,
+        None,
+        "offline",
+        item.result,
+        reason,
+        judged.colour,
+        False,
+        item.scanned_at,
+        now,
+        judged.subject_hash,
     )
     return row, None
 
@@ -310,7 +339,7 @@ def _marks(count: int) -> str:
 
 
 async def _known_people(rows: dict[str, Row], rejected: list[Rejected]) -> dict[str, Row]:
-    ids = sorted({row[3] for row in rows.values()})
+    ids = sorted({row[3] for row in rows.values() if row[3] is not None})
     known: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -321,7 +350,7 @@ async def _known_people(rows: dict[str, Row], rejected: list[Rejected]) -> dict[
         known.update(r["citizen_id"] for r in found)
     kept = {}
     for scan_id, row in rows.items():
-        if row[3] in known:
+        if row[3] in known or (row[3] is None and row[12] is not None):  # a foreign holder
             kept[scan_id] = row
         else:
             rejected.append(Rejected(scan_id, "unknown_person"))
@@ -330,7 +359,7 @@ async def _known_people(rows: dict[str, Row], rejected: list[Rejected]) -> dict[
 
 async def _flag_replays(rows: dict[str, Row], venue_id: str) -> dict[str, Row]:
     """Flag an offline record whose code was used at another venue (no denial: it is past)."""
-    jtis = sorted({row[4] for row in rows.values()})
+    jtis = sorted({row[4] for row in rows.values() if row[4] is not None})
     elsewhere: set[str] = set()
     for start in range(0, len(jtis), 500):
         chunk = jtis[start : start + 500]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -163,3 +164,59 @@ class TestEuDccScan:
         for code, reason in cases.items():
             body = await scan(api, gate, code)
             assert (body["result"], body["reason"], body["colour"]) == ("deny", reason, None)
+
+
+async def _upload(
+    api: Api, gate: Any, *items: tuple[str, datetime]
+) -> tuple[dict[str, Any], list[str]]:
+    scans = [
+        {"scan_id": str(uuid.uuid4()), "code": code, "scanned_at": at.isoformat(), "result": "pass"}
+        for code, at in items
+    ]
+    response = await api.client.post(
+        "/api/v1/gate/scans/offline", json={"scans": scans}, headers=gate.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json(), [s["scan_id"] for s in scans]
+
+
+class TestOfflineForeignScans:
+    """An offline gate verified the code with the downloaded list; the upload is judged again
+    at the moment of the scan, and recorded under the holder's keyed hash."""
+
+    async def test_codes_valid_when_scanned_are_recorded(self, api: Api) -> None:
+        hangzhou_east = f.city("https://citybrain.offline-city.example")
+        dsc = _signer()
+        await trust(api, cities=(hangzhou_east,), signers=(dsc,), rules={"vaccination_min_days": 0})
+        gate = await api.gate()
+        then = _now() - timedelta(hours=2)  # the city's code lived 90 s, two hours ago
+        city_code = hangzhou_east.code(iat=then - timedelta(seconds=10))
+        certificate = f.dcc(
+            _vaccinated(), dsc, iat=_now() - timedelta(days=1), exp=_now() + timedelta(days=30)
+        )
+        body, ids = await _upload(api, gate, (city_code, then), (certificate, then))
+        assert (body["accepted"], body["rejected"]) == (2, []), body
+        for scan_id in ids:
+            row = await _recorded(api, scan_id)
+            assert row["citizen_id"] is None and len(row["subject_hash"]) == 64
+            assert (row["source"], row["colour"]) == ("offline", "green")
+
+    async def test_codes_invalid_when_scanned_are_rejected_alone(self, api: Api) -> None:
+        known = f.city("https://citybrain.offline-known.example")
+        stranger = f.city("https://citybrain.offline-stranger.example")
+        await trust(api, cities=(known,))
+        gate = await api.gate()
+        then = _now() - timedelta(minutes=30)
+        body, ids = await _upload(
+            api,
+            gate,
+            (known.code(iat=then - timedelta(seconds=5)), then),
+            (stranger.code(iat=then - timedelta(seconds=5)), then),
+            (known.code(iat=then - timedelta(minutes=10)), then),
+        )
+        assert body["accepted"] == 1
+        assert sorted((r["scan_id"], r["reason"]) for r in body["rejected"]) == sorted(
+            [(ids[1], "code_invalid"), (ids[2], "code_expired")]
+        )
+        again, _ = await _upload(api, gate)
+        assert again["accepted"] == 0
