@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.database import atomic, fetch, fetch_one
-from app.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from app.errors import FieldError, NotFound, ValidationFailed
 from app.jobs import enqueue_after_commit
 from app.pagination import decode_cursor, encode_cursor
 from notifications import apps, delivery
@@ -107,13 +107,14 @@ async def replay_dead_letter(actor_id: str, letter_id: str) -> Replayed:
 
 
 async def owned_app_slug(app_id: str, citizen_id: str) -> str:
-    """The slug of `app_id`, if `citizen_id` develops it: 404 unknown, 403 someone else's."""
+    """The slug of `app_id`, if `citizen_id` develops it; 404 for unknown and someone else's
+    alike, so that app ids cannot be probed."""
     owner = await apps.app_owner(app_id)
     if owner is None:
         raise NotFound("No such app.")
     slug, developer_id = owner
     if developer_id != citizen_id:
-        raise Forbidden("Only the app's developer may see its webhook deliveries.")
+        raise NotFound("No such app.")
     return slug
 
 

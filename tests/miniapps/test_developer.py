@@ -157,8 +157,8 @@ class TestUpdateApp:
             await api.client.patch(
                 f"{APPS}/{app.app_id}", json={"name": "x"}, headers=other.headers
             ),
-            403,
-            "forbidden",
+            404,
+            "not_found",
         )
 
 
@@ -167,7 +167,7 @@ class TestSubmit:
         app = await register(api, live=False)
         stranger = await api.citizen()
         url = f"{APPS}/{app.app_id}/submit"
-        problem(await api.client.post(url, headers=stranger.headers), 403, "forbidden")
+        problem(await api.client.post(url, headers=stranger.headers), 404, "not_found")
         response = await api.client.post(url, headers=app.developer.headers)
         assert response.status_code == 200
         assert response.json()["status"] == "submitted" and response.json()["submitted_at"]
@@ -274,7 +274,7 @@ class TestListing:
         stranger = await api.citizen()
         assert (await api.client.get(APPS, headers=stranger.headers)).json()["items"] == []
         problem(
-            await api.client.get(f"{APPS}/{app.app_id}", headers=stranger.headers), 403, "forbidden"
+            await api.client.get(f"{APPS}/{app.app_id}", headers=stranger.headers), 404, "not_found"
         )
 
     async def test_what_other_domains_are_told(self, api: Api) -> None:

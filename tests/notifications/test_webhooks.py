@@ -222,16 +222,16 @@ class TestDeveloperEndpoints:
         assert [a["status_code"] for a in again["attempts"]] == [410, 200]  # type: ignore[attr-defined]
         assert len(server.received) == 2 and server.received[0].body == server.received[1].body
 
-    async def test_someone_elses_app_is_forbidden_and_unknown_is_404(
+    async def test_someone_elses_app_is_404_like_an_unknown_one(
         self, api: Api, fake_apps: FakeApps
     ) -> None:
         developer, other = await api.citizen(), await api.citizen()
         _, app_id, _ = fake_apps.add(developer_id=developer.id)
         base = f"/api/v1/developer/apps/{app_id}/webhook-deliveries"
         listed = await api.client.get(base, headers=other.headers)
-        assert listed.status_code == 403
+        assert listed.status_code == 404  # not 403: app ids must not be probeable
         replayed = await api.client.post(f"{base}/x/replay", headers=other.headers)
-        assert replayed.status_code == 403
+        assert replayed.status_code == 404
         unknown = await api.client.get(
             "/api/v1/developer/apps/nope/webhook-deliveries", headers=developer.headers
         )
