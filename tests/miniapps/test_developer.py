@@ -82,6 +82,13 @@ class TestCreateApp:
             "http://10.0.0.8/hook",
             "https://169.254.169.254/x",
             "https://intranet/x",
+            "https://0xa9.0xfe.0xa9.0xfe/x",  # inet_aton reads 169.254.169.254
+            "https://0251.0376.0251.0376/x",
+            "https://127.1/x",
+            "https://[64:ff9b::a9fe:a9fe]/x",  # NAT64 of the metadata address
+            "https://[2002:a9fe:a9fe::]/x",  # 6to4
+            "https://[fec0::1]/x",
+            "https://hooks.example.123/x",
         ):
             response = await api.client.post(
                 APPS, json=_body(webhook_url=url), headers=citizen.headers
@@ -261,8 +268,8 @@ class TestSecretRotation:
         for what in ("client-secret", "webhook-secret"):
             problem(
                 await api.client.post(f"{APPS}/{app.app_id}/{what}", headers=stranger.headers),
-                403,
-                "forbidden",
+                404,  # like an unknown app: another developer's app ids cannot be probed
+                "not_found",
             )
 
 

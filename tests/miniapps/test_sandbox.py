@@ -126,7 +126,7 @@ class TestSandboxCitizens:
         app = await register(api, live=False)
         url = f"/api/v1/developer/apps/{app.app_id}/sandbox/citizens"
         stranger = await api.citizen()
-        problem(await api.client.post(url, json={}, headers=stranger.headers), 403, "forbidden")
+        problem(await api.client.post(url, json={}, headers=stranger.headers), 404, "not_found")
         problem(
             await api.client.post(url, json={"colour": "blue"}, headers=app.developer.headers),
             422,
