@@ -1188,6 +1188,42 @@ class Attacks:
             )
             self.expect(response, (409, 422))
 
+    def attack_slug_and_template_lookalikes(self) -> None:
+        """Python's `$` matches before a final newline: `medical\n` would pose as a first-party
+        app in the catalogue; Unicode digits in a version."""
+        for extra in (
+            {"slug": "medical\n"},
+            {"slug": f"atk-{uuid.uuid4().hex[:8]}\n"},
+            {"templates": ["visit.reminder\n"]},
+            {"version": "\u0661.0"},
+        ):
+            body = {
+                "slug": f"atk-{uuid.uuid4().hex[:10]}",
+                "name": "仿冒",
+                "scopes": ["profile.basic"],
+                "templates": [],
+                **extra,
+            }
+            self.expect(self.post("/api/v1/developer/apps", body, self.alice), 422)
+
+    def attack_region_code_lookalikes(self) -> None:
+        landlord = self.shared("landlord", lambda: self.citizen("房东"))
+        self._grant_first_party("rental", landlord)
+        home = {
+            "title": "一室",
+            "address": "杭州",
+            "rooms": 1,
+            "rent_amount": 300_000,
+            "deposit_amount": 300_000,
+        }
+        for code in ("330106\n", "33010\u0666", "\uff13\uff13\uff10\uff11\uff10\uff16"):
+            response = self.post(
+                "/api/v1/miniapps/rental/listings", {**home, "region_code": code}, landlord
+            )
+            self.expect(response, 422)
+        venue = {"name": "场所", "kind": "mall", "address": "杭州", "region_code": "330106\n"}
+        self.expect(self.post("/api/v1/admin/venues", venue, self.admin), 422)
+
     def attack_developer_app_of_another(self) -> None:
         app = self.wallet_app
         for method, path in (
@@ -1302,19 +1338,26 @@ class Attacks:
         apps = {a["slug"]: a for a in self.get("/api/v1/miniapps").json()["items"]}
         self.post(f"/api/v1/miniapps/{slug}/grants", {"scopes": apps[slug]["scopes"]}, who)
 
+    def _patient_visit(self) -> tuple[Who, str]:
+        """A patient registered at the first demo hospital (once per run)."""
+
+        def register() -> tuple[Who, str]:
+            hospital = self.get("/api/v1/miniapps/medical/hospitals", self.alice).json()["items"][0]
+            patient = self.citizen("病人")
+            self._grant_first_party("medical", patient)
+            visit = self.post(
+                "/api/v1/miniapps/medical/visits",
+                {"hospital_id": hospital["id"], "department_id": hospital["departments"][0]["id"]},
+                patient,
+                key=uuid.uuid4().hex,
+            )
+            self.expect(visit, 201)
+            return patient, str(visit.json()["id"])
+
+        return self.shared("patient_visit", register)  # type: ignore[no-any-return]
+
     def attack_medical_visit_of_another(self) -> None:
-        hospitals = self.get("/api/v1/miniapps/medical/hospitals", self.alice).json()["items"]
-        hospital = hospitals[0]
-        department = hospital["departments"][0]
-        self._grant_first_party("medical", self.alice)
-        visit = self.post(
-            "/api/v1/miniapps/medical/visits",
-            {"hospital_id": hospital["id"], "department_id": department["id"]},
-            self.alice,
-            key=uuid.uuid4().hex,
-        )
-        self.expect(visit, 201)
-        visit_id = visit.json()["id"]
+        _, visit_id = self._patient_visit()
         self.expect(self.get(f"/api/v1/miniapps/medical/visits/{visit_id}", self.bob), 404)
         self.expect(
             self.post(f"/api/v1/miniapps/medical/visits/{visit_id}/cancel", None, self.bob), 404
@@ -1326,27 +1369,46 @@ class Attacks:
                 self.bob,
                 key=uuid.uuid4().hex,
             ),
-            (401, 403, 404),
+            (401, 403, 404),  # a cashier's (gate) call: refused to any citizen
         )
         listed = self.get("/api/v1/miniapps/medical/visits", self.bob).json()["items"]
         if any(v["id"] == visit_id for v in listed):
-            raise Broke("Bob lists Alice's visit")
+            raise Broke("Bob lists the patient's visit")
 
     def attack_medical_charge_by_citizen(self) -> None:
         """A patient adding a (negative) charge to their own visit: the cashier's call."""
-        visits = self.get("/api/v1/miniapps/medical/visits", self.alice).json()["items"]
-        if not visits:
-            self.attack_medical_visit_of_another()  # registers Alice at a hospital
-            visits = self.get("/api/v1/miniapps/medical/visits", self.alice).json()["items"]
-        if not visits:
-            raise Broke("no visit to charge (medical_visit_of_another failed?)")
+        patient, visit_id = self._patient_visit()
         response = self.post(
-            f"/api/v1/miniapps/medical/visits/{visits[0]['id']}/charges",
+            f"/api/v1/miniapps/medical/visits/{visit_id}/charges",
             {"item": "x", "amount": -1000},
-            self.alice,
+            patient,
             key=uuid.uuid4().hex,
         )
-        self.expect(response, (401, 422))
+        self.expect(response, (401, 403, 422))
+
+    def _demo_gate(self, kind: str) -> dict[str, str]:
+        if self.data_dir is None:
+            raise Broke("needs --data-dir for the demo gate credentials")
+        gates = json.loads((self.data_dir / "demo-credentials.json").read_text())["gates"]
+        gate = next(g for g in gates if g["kind"] == kind)
+        token = self.post("/api/v1/gate/token", {k: gate[k] for k in ("gate_id", "device_secret")})
+        self.expect(token, 200)
+        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    def attack_cashier_odd_and_foreign_charges(self) -> None:
+        """The hospital's cashier charging a negative or fractional amount, or a string; a
+        park's turnstile (a gate of another venue kind) charging a hospital visit."""
+        _, visit_id = self._patient_visit()
+        url = f"/api/v1/miniapps/medical/visits/{visit_id}/charges"
+        cashier = self._demo_gate("hospital")
+        for amount in (-1000, 0, 10.5, "1000", 10**12):
+            response = self.post(
+                url, {"item": "挂号", "amount": amount}, cashier, key=uuid.uuid4().hex
+            )
+            self.expect(response, 422)
+        turnstile = self._demo_gate("park")
+        response = self.post(url, {"item": "门票", "amount": 100}, turnstile, key=uuid.uuid4().hex)
+        self.expect(response, (403, 404))
 
     def attack_park_reservation_of_another(self) -> None:
         parks = self.get("/api/v1/miniapps/park/parks", self.alice).json()["items"]

@@ -92,7 +92,7 @@ class AuditOut(msgspec.Struct):
 class VenueCreate(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     kind: VenueKind
-    region_code: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")]
+    region_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$(?!\n)")]
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
     # Colours that pass the gates; default: green, or every colour at a hospital.
     admission: Annotated[list[Colour], msgspec.Meta(min_length=1, max_length=3)] | None = None

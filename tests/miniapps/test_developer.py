@@ -67,6 +67,11 @@ class TestCreateApp:
         for body in (
             _body(slug="A"),
             _body(slug="x" * 40),
+            _body(slug="medical\n"),  # a look-alike of a first-party app (Python's `$`)
+            _body(slug="hello-app\n"),
+            _body(templates=["visit.reminder\n"]),
+            _body(version="1.0\n"),
+            _body(version="\u0661.0"),
             _body(scopes=["root"]),
             _body(scopes=["profile.basic", "profile.basic"]),
             _body(templates=["Not A Name"]),
