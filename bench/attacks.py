@@ -1128,6 +1128,38 @@ class Attacks:
             "unsupported_grant_type",
         )
 
+    def attack_old_client_secret_after_rotation(self) -> None:
+        app = self.app(["profile.basic"])
+        rotated = self.post(
+            f"/api/v1/developer/apps/{app['app_id']}/client-secret", None, app["developer"]
+        )
+        self.expect(rotated, 200)
+        body = {"grant_type": "client_credentials", "client_id": app["client_id"]}
+        self.expect(
+            self.post("/api/v1/oauth/token", {**body, "client_secret": app["client_secret"]}),
+            401,
+            "invalid_client",
+        )
+        self.expect(
+            self.post(
+                "/api/v1/oauth/token", {**body, "client_secret": rotated.json()["client_secret"]}
+            ),
+            200,
+        )
+
+    def attack_subscription_to_undeclared_template(self) -> None:
+        who = self.citizen("订阅")
+        self.post(
+            f"/api/v1/miniapps/{self.wallet_app['slug']}/grants", {"scopes": ["notify.send"]}, who
+        )
+        for templates in (["never.declared"], ["visit.reminder", "never.declared"], ["*"]):
+            response = self.post(
+                f"/api/v1/miniapps/{self.wallet_app['slug']}/subscriptions",
+                {"templates": templates},
+                who,
+            )
+            self.expect(response, (403, 404, 422))
+
     def attack_notification_without_subscription(self) -> None:
         who = self.citizen("通知")
         headers = self.connect(self.wallet_app, who, ["notify.send"])
