@@ -18,9 +18,9 @@ TEXT = "【城市大脑】您的登录验证码是 482913，5分钟内有效。"
 async def test_the_code_is_printed_in_dev_only(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: str, shown: bool
 ) -> None:
+    original = get_sms_sender()  # the suite's recording sender, put back afterwards
     settings = msgspec.structs.replace(get_settings(), env=env)
     monkeypatch.setattr(app.sms, "get_settings", lambda: settings)
-    original = get_sms_sender()
     set_sms_sender(None)
     try:
         sender = get_sms_sender()
