@@ -3,7 +3,12 @@ a body nested past the decoder's limit is malformed (400), not an internal error
 
 from __future__ import annotations
 
+from litestar.params import JSONBody
+
+from app.strict_body import _strict_type
+from healthcode.schemas import ScanIn
 from tests.helpers import Api, bearer, problem
+from wallet.schemas import RepaymentRequest
 
 REAL_NAME = "/api/v1/me/real-name"
 
@@ -57,3 +62,12 @@ class TestDeepJson:
         problem(response, 400, "malformed_request")
         me = await api.client.get("/api/v1/me", headers=citizen.headers)
         assert me.json()["real_name_verified"] is False
+
+
+class TestFastPath:
+    def test_bodies_of_strings_skip_the_second_conversion(self) -> None:
+        """The gate's `{code}` converts the same laxly and strictly; amounts do not."""
+        scan = type("ScanModel", (), {"__annotations__": {"data": JSONBody[ScanIn]}})
+        repay = type("RepayModel", (), {"__annotations__": {"data": JSONBody[RepaymentRequest]}})
+        assert _strict_type(scan) is None
+        assert _strict_type(repay) is not None
