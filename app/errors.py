@@ -225,6 +225,14 @@ def _unstorable(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     )
 
 
+def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[Problem]:
+    """A body nested deeper than the decoder's recursion limit (`[[[[...`): malformed input,
+    not our failure. Nothing has been written, since the body is decoded before any work."""
+    return problem_response(
+        400, "malformed_request", "Malformed request", "The body is nested too deeply."
+    )
+
+
 def _internal(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
     return problem_response(
@@ -236,6 +244,7 @@ exception_handlers: ExceptionHandlersMap = {
     ProblemError: _from_problem,
     ValidationException: _from_validation,
     HTTPException: _from_http,
+    RecursionError: _too_deep,
     asyncpg.DataError: _unstorable,  # SQLSTATE class 22, "data exception"
     OverflowError: _unstorable,  # SQLite: an integer beyond 64 bits; dates beyond year 9999
     Exception: _internal,

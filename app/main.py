@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from app import domains, health
+from app import domains, health, strict_body
 from app.database import close_engine, open_engine
 from app.errors import ProblemDocsPlugin, exception_handlers
 from app.jobs import ArqRunner, InProcessRunner, JobRunner, scheduler_loop, set_runner
@@ -66,6 +66,7 @@ async def lifespan(_: Litestar) -> AsyncIterator[None]:
 
 
 def create_app() -> Litestar:
+    strict_body.install()
     domains.load_tasks()
     openapi = OpenAPIConfig(
         title="City Brain API",

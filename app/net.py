@@ -36,11 +36,36 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated `::a.b.c.d`
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT `::ffff:0:a.b.c.d`
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, still routed inside some sites
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to its destination: mapped, 6to4, Teredo (the
+    client), NAT64 and the two SIIT forms. Python counts most of these ranges as global,
+    so `[64:ff9b::a9fe:a9fe]` would otherwise reach 169.254.169.254 through a NAT64."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if any(address in net for net in (*_NAT64, _IPV4_COMPATIBLE, _IPV4_TRANSLATED)):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: IPAddress) -> bool:
     """Globally routable unicast: not private, loopback, link-local, reserved or multicast
-    (an IPv4-mapped IPv6 address counts as the IPv4 address it maps)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    (an IPv6 address that carries an IPv4 one counts as that IPv4 address)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _SITE_LOCAL:
+            return False
+        inner = embedded_ipv4(address)
+        if inner is not None:
+            return inner.is_global and not inner.is_multicast
     return address.is_global and not address.is_multicast
 
 

@@ -219,7 +219,9 @@ class Keyring:
             algorithms=[TOKEN_ALGORITHM],
             audience=audience,
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            # strict_aud: `aud` must be exactly this string; a list that merely contains it
+            # would make one token good for two audiences.
+            options={"require": ["exp", "iat", "sub", "aud", "iss"], "strict_aud": True},
         )
         return decoded
 

@@ -2,7 +2,8 @@
 
 The production adapter point is an SMS gateway (a carrier or cloud SMS API) implementing
 `SmsSender.send`; select it with `CITYBRAIN_SMS` once one is wired. Phones are masked in
-logs; the console sender prints the text because in dev the console *is* the phone.
+logs; the console sender prints the text only in dev, where the console *is* the phone:
+anywhere else a login code in the log would let whoever reads the log sign in as anyone.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ class SmsSender(Protocol):
 
 
 class ConsoleSmsSender:
+    def __init__(self, show_text: bool = True) -> None:
+        self.show_text = show_text
+
     async def send(self, phone: str, text: str) -> None:
-        print(f"[sms to {phone[:3]}****{phone[7:]}] {text}", flush=True)
+        shown = text if self.show_text else "(text withheld: no SMS gateway is configured)"
+        print(f"[sms to {phone[:3]}****{phone[7:]}] {shown}", flush=True)
 
 
 @dataclass
@@ -53,7 +58,8 @@ _sender: SmsSender | None = None
 def get_sms_sender() -> SmsSender:
     global _sender
     if _sender is None:
-        _sender = RecordingSmsSender() if get_settings().env == "test" else ConsoleSmsSender()
+        env = get_settings().env
+        _sender = RecordingSmsSender() if env == "test" else ConsoleSmsSender(env == "dev")
     return _sender
 
 

@@ -20,7 +20,7 @@ Symptom = Literal[
 RegionCode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[1-9][0-9]{5}$",
+        pattern=r"^[1-9][0-9]{5}$(?!\n)",
         description="6-digit GB/T 2260 administrative division code",
         examples=["330106"],
     ),

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: `int()` reads full-width and Arabic-Indic digits too, so `\d` would let
+# one number be bound twice, spelled two ways.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 # Birth dates on the card are Chinese calendar days (UTC+8, no daylight saving since 1991).
 _CITY = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Province-level codes of GB/T 2260 (the first two digits of every region code).
@@ -68,7 +70,7 @@ def city_today(at: datetime | None = None) -> date:
 def is_valid(id_number: str, today: date | None = None) -> bool:
     """Shape, province code, a real birth date not in the future, MOD 11-2 check digit."""
     number = normalize(id_number)
-    if not _SHAPE.match(number):
+    if not _SHAPE.fullmatch(number):
         return False
     if int(number[:2]) not in PROVINCES:
         return False

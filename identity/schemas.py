@@ -19,15 +19,19 @@ def _documented(pattern: str, example: str) -> dict[str, object]:
 
 
 Phone = Annotated[
-    str, msgspec.Meta(max_length=32, extra_json_schema=_documented(r"^1[3-9]\d{9}$", "13800000000"))
+    str,
+    msgspec.Meta(
+        max_length=32, extra_json_schema=_documented(r"^1[3-9][0-9]{9}$(?!\n)", "13800000000")
+    ),
 ]
 OtpCode = Annotated[
-    str, msgspec.Meta(max_length=16, extra_json_schema=_documented(r"^\d{6}$", "123456"))
+    str, msgspec.Meta(max_length=16, extra_json_schema=_documented(r"^[0-9]{6}$(?!\n)", "123456"))
 ]
 IdNumber = Annotated[
     str,
     msgspec.Meta(
-        max_length=40, extra_json_schema=_documented(r"^\d{17}[\dXx]$", "11010519491231002X")
+        max_length=40,
+        extra_json_schema=_documented(r"^[0-9]{17}[0-9Xx]$(?!\n)", "11010519491231002X"),
     ),
 ]
 
@@ -92,7 +96,7 @@ class AuditOut(msgspec.Struct):
 class VenueCreate(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     kind: VenueKind
-    region_code: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")]
+    region_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$(?!\n)")]
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
     # Colours that pass the gates; default: green, or every colour at a hospital.
     admission: Annotated[list[Colour], msgspec.Meta(min_length=1, max_length=3)] | None = None

@@ -10,6 +10,7 @@ import hmac
 import json
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +42,13 @@ GATE_TOKEN_TTL = 3600
 ALL_ROLES = ("citizen", "health_admin", "platform_admin", "developer")
 ADMIN_ROLES = ("health_admin", "platform_admin")
 DEFAULT_ADMISSION = {"hospital": ("green", "yellow", "red")}
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only, the whole string: `\d` also matches Arabic-Indic and full-width digits,
+# and `$` matches before a final newline; either would make a second account for one phone.
+_PHONE = re.compile(r"1[3-9][0-9]{9}")
+# Control characters (NUL, newlines), format characters (bidi overrides that reverse what an
+# admin or a hotel register shows, zero-width joiners, BOM), surrogates, private use and
+# unassigned code points: none is on an ID card, and each can disguise one name as another.
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def now() -> datetime:
@@ -63,7 +70,7 @@ def _roles(stored: str, phone: str) -> list[str]:
 
 
 def check_phone(phone: str) -> str:
-    if not _PHONE.match(phone):
+    if not _PHONE.fullmatch(phone):
         raise InvalidPhone("Enter an 11-digit mainland mobile number, like 13800000000.")
     return phone
 
@@ -294,6 +301,10 @@ async def bind_real_name(citizen_id: str, name: str, id_number: str) -> CitizenV
         raise AlreadyVerified("This account is already verified.")
     if not name or len(name) > 40:
         raise ValidationFailed(errors=[FieldError("name", "enter the name on the ID card")])
+    if any(unicodedata.category(c) in _NOT_IN_NAMES for c in name):
+        raise ValidationFailed(
+            errors=[FieldError("name", "remove control characters and invisible formatting")]
+        )
     if not idcard.is_valid(id_number):
         raise InvalidIdNumber(
             "Enter the 18-character resident ID number exactly as printed on the card."

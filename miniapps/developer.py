@@ -8,6 +8,7 @@ secret is sealed with the keyring (the dispatcher must sign with it). Both are s
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,9 @@ from miniapps.schemas import (
 from miniapps.service import as_utc, issue_code, now, split
 
 FIRST_PARTY_SLUGS = frozenset({"medical", "hotel", "park", "rental", "parking"})
+# A top-level domain is letters (or an IDN's `xn--` form): a numeric or `0x..` last label is
+# an IPv4 address in one of inet_aton's spellings (`0xa9.0xfe.0xa9.0xfe`, `127.1`).
+_TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
 
 
@@ -64,7 +68,12 @@ def check_webhook_url(url: str | None) -> str | None:
     if loopback and relaxed:
         return parts.geturl()
     labels = host.split(".")
-    if loopback or len(labels) < 2 or host.endswith(_LOCAL_SUFFIXES) or labels[-1].isdigit():
+    if (
+        loopback
+        or len(labels) < 2
+        or host.endswith(_LOCAL_SUFFIXES)
+        or not _TLD.fullmatch(labels[-1])
+    ):
         raise InvalidWebhookUrl("The webhook URL must name a public host.")
     return parts.geturl()
 
@@ -140,9 +149,10 @@ async def create_app(developer_id: str, real_name_verified: bool, data: AppCreat
 
 async def _own(developer_id: str, app_id: str) -> dict[str, Any]:
     row = await fetch_one(f"SELECT {_COLUMNS} FROM miniapp_app WHERE id = {{}}", app_id)
-    if row is None or row["developer_id"] != developer_id:
-        # Someone else's app is no app to a stranger: a 403 would tell that the id exists.
+    if row is None:
         raise NotFound("No such app.")
+    if row["developer_id"] != developer_id:
+        raise NotFound("No such app.")  # another developer's app: not even its existence
     return row
 
 

@@ -26,9 +26,12 @@ SCOPES: tuple[str, ...] = (
 ChargeMode = Literal["hold", "charge"]
 VenueKind = Literal["metro", "hotel", "park", "hospital", "mall", "office", "other"]
 
-SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
-TEMPLATE_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
-SETTING_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# `$(?!\n)`, not `$`: Python's `$` also matches before a final newline, so `"medical\n"`
+# passed as a slug (a look-alike of a first-party app). The look-ahead means the same in
+# ECMA-262 regexes, so the OpenAPI document states the rule that is checked.
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$(?!\n)"
+TEMPLATE_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$(?!\n)"
+SETTING_PATTERN = r"^[a-z][a-z0-9_]{0,39}$(?!\n)"
 # Slugs that would shadow platform paths or are kept for first-party apps.
 RESERVED_SLUGS = frozenset({"apps", "me", "admin", "developer", "oauth", "sdk", "platform"})
 
@@ -42,7 +45,9 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     slug: Slug
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
-    version: Annotated[str, msgspec.Meta(pattern=r"^\d+(\.\d+){0,2}([-+][0-9A-Za-z.-]+)?$")]
+    version: Annotated[
+        str, msgspec.Meta(pattern=r"^[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$(?!\n)")
+    ]
     # The platform versions it runs on, e.g. ">=1.0,<2".
     platform: Annotated[str, msgspec.Meta(max_length=60)] = ">=1.0,<2"
     scopes: tuple[Scope, ...] = ()

@@ -59,7 +59,7 @@ class AppCreate(msgspec.Struct, forbid_unknown_fields=True):
     scopes: Annotated[list[Scope], msgspec.Meta(max_length=5)]
     webhook_url: Annotated[str, msgspec.Meta(max_length=500)] | None = None
     templates: Annotated[list[TemplateName], msgspec.Meta(max_length=50)] = []
-    version: Annotated[str, msgspec.Meta(pattern=r"^\d+(\.\d+){0,2}$")] = "1.0.0"
+    version: Annotated[str, msgspec.Meta(pattern=r"^[0-9]+(\.[0-9]+){0,2}$(?!\n)")] = "1.0.0"
 
 
 class AppUpdate(msgspec.Struct, forbid_unknown_fields=True):

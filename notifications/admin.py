@@ -107,12 +107,15 @@ async def replay_dead_letter(actor_id: str, letter_id: str) -> Replayed:
 
 
 async def owned_app_slug(app_id: str, citizen_id: str) -> str:
-    """The slug of `app_id`, if `citizen_id` develops it: 404 otherwise, someone else's app
-    included (a 403 would tell a stranger that the id exists)."""
+    """The slug of `app_id`, if `citizen_id` develops it; 404 for unknown and someone else's
+    alike, so that app ids cannot be probed."""
     owner = await apps.app_owner(app_id)
-    if owner is None or owner[1] != citizen_id:
+    if owner is None:
         raise NotFound("No such app.")
-    return owner[0]
+    slug, developer_id = owner
+    if developer_id != citizen_id:
+        raise NotFound("No such app.")
+    return slug
 
 
 async def webhook_deliveries(

@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Template = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9_.\-]+$")]
+Template = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9_.\-]+$(?!\n)")
+]
 SubscriptionMode = Literal["one_time", "standing"]
 
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import msgspec
 
-Iss = Annotated[str, msgspec.Meta(min_length=8, max_length=200, pattern=r"^https://\S+$")]
-Region = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{5}$", examples=["310000"])]
+Iss = Annotated[str, msgspec.Meta(min_length=8, max_length=200, pattern=r"^https://\S+$(?!\n)")]
+Region = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{5}$(?!\n)", examples=["310000"])]
 
 
 class Jwks(msgspec.Struct):
@@ -28,7 +28,7 @@ class CityIssuerOut(msgspec.Struct):
 
 
 class DscEntry(msgspec.Struct):
-    country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+    country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$(?!\n)")]
     kid: Annotated[str, msgspec.Meta(min_length=4, max_length=64)]
     rawData: Annotated[str, msgspec.Meta(min_length=4, max_length=16384)]  # noqa: N815 (EU shape)
 

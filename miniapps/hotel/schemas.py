@@ -25,7 +25,7 @@ class RoomTypeIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
     room_type_id: EntityId
-    number: Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z-]{1,10}$")]
+    number: Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z-]{1,10}$(?!\n)")]
 
 
 class RoomTypeOut(msgspec.Struct):

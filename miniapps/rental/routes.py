@@ -62,7 +62,7 @@ District = Annotated[
     str | None,
     QueryParameter(
         name="district",
-        pattern=r"^\d{2,6}$",
+        pattern=r"^[0-9]{2,6}$(?!\n)",
         description="A region-code prefix: 33 Zhejiang, 3301 Hangzhou, 330106 Xihu district",
     ),
 ]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 RegionCode = Annotated[
-    str, msgspec.Meta(pattern=r"^\d{6}$", description="GB/T 2260 code of the district")
+    str, msgspec.Meta(pattern=r"^[0-9]{6}$(?!\n)", description="GB/T 2260 code of the district")
 ]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 

@@ -81,6 +81,17 @@ class TestMayCall:
             ("fd00::1", False),
             ("127.0.0.1", False),
             ("::1", False),
+            # IPv6 forms that carry an IPv4 address to its destination, which Python counts
+            # as global: each reached 169.254.169.254 or loopback before the fix.
+            ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+            ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+            ("64:ff9b:1::a9fe:a9fe", False),  # local-use NAT64
+            ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+            ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
+            ("::a9fe:a9fe", False),  # IPv4-compatible
+            ("::ffff:0:7f00:1", False),  # IPv4-translated 127.0.0.1
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo, client 192.0.2.45
+            ("fec0::1", False),  # site-local
         ],
     )
     def test_public_addresses(self, address: str, public: bool) -> None:

@@ -56,6 +56,8 @@ class TestDeclare:
             ("temperature_c", 33.9),
             ("temperature_c", 43.1),
             ("temperature_c", "hot"),
+            ("temperature_c", "36.5"),  # a number in a string: not converted
+            ("close_contact", "false"),
             ("symptoms", ["sneezing"]),
             ("visited_regions", ["33010"]),
             ("visited_regions", ["hangzh"]),

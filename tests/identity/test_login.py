@@ -22,6 +22,10 @@ BAD_PHONES = [
     "1397654321a",
     " 13976543210",
     "",
+    # Look-alikes that `\d` and `$` let through, each a second account for one phone:
+    "13976543210\n",  # `$` matches before a final newline
+    "1397654321\u0661",  # ARABIC-INDIC DIGIT ONE
+    "13\uff19\uff17\uff16\uff15\uff14\uff13\uff12\uff11\uff10",  # full-width digits
 ]
 
 

@@ -34,7 +34,18 @@ INVALID_NUMBERS: dict[str, Callable[[], str]] = {
     "born_before_1900": lambda: with_check_digit("33010618991231123"),
     "wrong_check_digit": lambda: wrong_check_digit(valid_id()),
     "empty": lambda: "",
+    # `int()` reads these as digits, so `\d` let one number be bound twice, spelled two ways.
+    "full_width_digit": lambda: "\uff13" + valid_id()[1:],
+    "arabic_indic_digit": lambda: "33010\u0666" + valid_id()[6:],  # 330106 with ٦ for 6
 }
+
+NAMES_WITH_CONTROLS = [
+    "张\x00三",  # NUL
+    "\u202e三张",  # RIGHT-TO-LEFT OVERRIDE: shows as 张三 reversed
+    "张\u200b三",  # ZERO WIDTH SPACE: one name that compares unequal to itself
+    "\ufeff张三",  # BOM
+    "张\n三",
+]
 
 
 class TestMe:
@@ -109,6 +120,17 @@ class TestRealName:
         assert not number or number not in response.text
         me = (await api.client.get(ME, headers=citizen.headers)).json()
         assert me["real_name_verified"] is False and me["name_masked"] is None
+
+    @pytest.mark.parametrize("name", NAMES_WITH_CONTROLS)
+    async def test_names_with_control_or_format_characters(self, api: Api, name: str) -> None:
+        citizen = await api.login()
+        response = await api.client.post(
+            REAL_NAME, json={"name": name, "id_number": valid_id()}, headers=citizen.headers
+        )
+        body = problem(response, 422, "validation_error")
+        assert [e["field"] for e in body["errors"]] == ["name"]
+        me = (await api.client.get(ME, headers=citizen.headers)).json()
+        assert me["real_name_verified"] is False
 
     async def test_a_number_bound_to_another_account(self, api: Api) -> None:
         owner = await api.citizen()

@@ -67,6 +67,11 @@ class TestCreateApp:
         for body in (
             _body(slug="A"),
             _body(slug="x" * 40),
+            _body(slug="medical\n"),  # a look-alike of a first-party app (Python's `$`)
+            _body(slug="hello-app\n"),
+            _body(templates=["visit.reminder\n"]),
+            _body(version="1.0\n"),
+            _body(version="\u0661.0"),
             _body(scopes=["root"]),
             _body(scopes=["profile.basic", "profile.basic"]),
             _body(templates=["Not A Name"]),
@@ -82,6 +87,13 @@ class TestCreateApp:
             "http://10.0.0.8/hook",
             "https://169.254.169.254/x",
             "https://intranet/x",
+            "https://0xa9.0xfe.0xa9.0xfe/x",  # inet_aton reads 169.254.169.254
+            "https://0251.0376.0251.0376/x",
+            "https://127.1/x",
+            "https://[64:ff9b::a9fe:a9fe]/x",  # NAT64 of the metadata address
+            "https://[2002:a9fe:a9fe::]/x",  # 6to4
+            "https://[fec0::1]/x",
+            "https://hooks.example.123/x",
         ):
             response = await api.client.post(
                 APPS, json=_body(webhook_url=url), headers=citizen.headers
@@ -261,7 +273,7 @@ class TestSecretRotation:
         for what in ("client-secret", "webhook-secret"):
             problem(
                 await api.client.post(f"{APPS}/{app.app_id}/{what}", headers=stranger.headers),
-                404,
+                404,  # like an unknown app: another developer's app ids cannot be probed
                 "not_found",
             )
 

@@ -222,14 +222,14 @@ class TestDeveloperEndpoints:
         assert [a["status_code"] for a in again["attempts"]] == [410, 200]  # type: ignore[attr-defined]
         assert len(server.received) == 2 and server.received[0].body == server.received[1].body
 
-    async def test_someone_elses_app_is_as_unknown_as_no_app(
+    async def test_someone_elses_app_is_404_like_an_unknown_one(
         self, api: Api, fake_apps: FakeApps
     ) -> None:
         developer, other = await api.citizen(), await api.citizen()
         _, app_id, _ = fake_apps.add(developer_id=developer.id)
         base = f"/api/v1/developer/apps/{app_id}/webhook-deliveries"
         listed = await api.client.get(base, headers=other.headers)
-        assert listed.status_code == 404
+        assert listed.status_code == 404  # not 403: app ids must not be probeable
         replayed = await api.client.post(f"{base}/x/replay", headers=other.headers)
         assert replayed.status_code == 404
         unknown = await api.client.get(

@@ -45,6 +45,8 @@ class TestCreateListing:
         ("change", "field"),
         [
             ({"region_code": "3301"}, "region_code"),
+            ({"region_code": "330106\n"}, "region_code"),
+            ({"region_code": "33010\u0666"}, "region_code"),  # ARABIC-INDIC DIGIT SIX
             ({"rent_amount": 0}, "rent_amount"),
             ({"deposit_amount": -1}, "deposit_amount"),
             ({"rooms": 11}, "rooms"),
