@@ -58,9 +58,11 @@ async def find_exposures(
         args: list[Any] = [citizen_id]
         for venue_id, at in chunk:
             args += [venue_id, at - window, at + window]
+        # Other citizens, and holders of foreign codes (known by their keyed hash only).
         rows = await fetch(
-            "SELECT id, citizen_id, venue_id, scanned_at FROM hc_scan "
-            f"WHERE citizen_id IS NOT NULL AND citizen_id <> {{}} AND ({near})",
+            "SELECT id, citizen_id, subject_hash, venue_id, scanned_at FROM hc_scan WHERE "
+            f"(citizen_id <> {{}} OR (citizen_id IS NULL AND subject_hash IS NOT NULL)) "
+            f"AND ({near})",
             *args,
         )
         for row in rows:
@@ -71,7 +73,13 @@ async def find_exposures(
             )
             known = found.get(row["id"])
             if known is None or abs(known.overlap_at - at) > abs(overlap - at):
-                found[row["id"]] = Exposure(row["citizen_id"], row["venue_id"], at, overlap)
+                found[row["id"]] = Exposure(
+                    row["citizen_id"],
+                    row["venue_id"],
+                    at,
+                    overlap,
+                    None if row["citizen_id"] else row["subject_hash"],
+                )
     return sorted(found.items(), key=lambda item: (item[1].scanned_at, item[0]))
 
 
@@ -118,7 +126,8 @@ async def mark_exposed(
 
     verdict = active_ruleset().evaluate({"traced": mark})
     found = await find_exposures(citizen_id, start, end, window_minutes)
-    exposed = sorted({exposure.citizen_id for _, exposure in found})
+    # A foreign code's holder has no colour of ours to change; they are listed, not marked.
+    exposed = sorted({e.citizen_id for _, e in found if e.citizen_id is not None})
     now = clock.now()
     marked = 0
     async with atomic():

@@ -30,21 +30,27 @@ from recognition import gate as foreign
 VENUE_CACHE_SECONDS = 30.0
 OFFLINE_FUTURE_SKEW = timedelta(minutes=5)
 CLAIMS_KEPT = timedelta(hours=1)
-_venues: dict[str, tuple[float, frozenset[str]]] = {}
+_venues: dict[str, tuple[float, frozenset[str], bool]] = {}
 _recent_jti: dict[str, tuple[str, float]] = {}  # jti → (venue, expiry): the uncommitted window
 
 
 async def admission(venue_id: str) -> frozenset[str]:
     """The colours the venue admits (cached briefly: a policy change applies within 30 s)."""
+    return (await _policy(venue_id))[0]
+
+
+async def _policy(venue_id: str) -> tuple[frozenset[str], bool]:
+    """(colours admitted, whether other issuers' codes may pass), cached for 30 s."""
     cached = _venues.get(venue_id)
     if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+        return cached[1], cached[2]
     from identity.service import get_venue
 
     venue = await get_venue(venue_id)
     colours = frozenset(venue["admission"]) if venue else frozenset({"green"})
-    _venues[venue_id] = (time.monotonic() + VENUE_CACHE_SECONDS, colours)
-    return colours
+    foreign_codes = bool(venue["foreign_codes"]) if venue else False
+    _venues[venue_id] = (time.monotonic() + VENUE_CACHE_SECONDS, colours, foreign_codes)
+    return colours, foreign_codes
 
 
 def _remember_jti(jti: str, venue_id: str) -> str | None:
@@ -123,7 +129,9 @@ async def _scan_foreign(gate: GatePrincipal, code: str, now: datetime) -> ScanOu
     """Another issuer's code: verified with the trust list, recorded under a keyed hash."""
     judged = await foreign.judge(code, now)
     reason = judged.reason
-    if reason is None and judged.colour is not None:
+    if reason is None and not (await _policy(gate.venue_id))[1]:
+        reason = "foreign_code_refused"
+    elif reason is None and judged.colour is not None:
         reason = await _decide(gate, judged.colour)
     return await _answer(
         gate,

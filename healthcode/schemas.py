@@ -28,7 +28,13 @@ RegionCode = Annotated[
 Temperature = Annotated[float, msgspec.Meta(ge=34.0, le=43.0, description="°C, 34.0–43.0")]
 RiskLevel = Literal["high", "medium"]
 ScanReason = Literal[
-    "colour_red", "colour_yellow", "code_expired", "code_invalid", "code_replayed", "unknown_person"
+    "colour_red",
+    "colour_yellow",
+    "code_expired",
+    "code_invalid",
+    "code_replayed",
+    "unknown_person",
+    "foreign_code_refused",  # the venue admits no other issuer's codes
 ]
 
 
@@ -123,10 +129,11 @@ class OfflineResult(msgspec.Struct):
 
 
 class Exposure(msgspec.Struct):
-    citizen_id: str
+    citizen_id: str | None  # null for the holder of another issuer's code
     venue_id: str
     scanned_at: datetime
     overlap_at: datetime
+    foreign_subject: str | None = None  # that holder's keyed hash (the same at every scan)
 
 
 class ExposureMarkIn(msgspec.Struct, forbid_unknown_fields=True):

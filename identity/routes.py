@@ -188,6 +188,7 @@ class VenueController(Controller):
             data.region_code,
             data.address,
             list(data.admission) if data.admission else None,
+            foreign_codes=data.foreign_codes,
         )
         return VenueOut(**venue)
 

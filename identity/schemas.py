@@ -100,6 +100,8 @@ class VenueCreate(msgspec.Struct):
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
     # Colours that pass the gates; default: green, or every colour at a hospital.
     admission: Annotated[list[Colour], msgspec.Meta(min_length=1, max_length=3)] | None = None
+    # Whether codes of other issuers (other City Brains, EU DCCs) may pass at all.
+    foreign_codes: bool = True
 
 
 class VenueOut(msgspec.Struct):
@@ -109,6 +111,7 @@ class VenueOut(msgspec.Struct):
     region_code: str
     address: str
     admission: list[str]
+    foreign_codes: bool
     created_at: datetime
 
 

@@ -510,7 +510,14 @@ async def list_audit(limit: int, cursor: str | None) -> tuple[list[dict[str, Any
 
 
 async def create_venue(
-    actor_id: str, name: str, kind: str, region_code: str, address: str, admission: list[str] | None
+    actor_id: str,
+    name: str,
+    kind: str,
+    region_code: str,
+    address: str,
+    admission: list[str] | None,
+    *,
+    foreign_codes: bool = True,
 ) -> dict[str, Any]:
     colours = admission or list(DEFAULT_ADMISSION.get(kind, ("green",)))
     passing = [c for c in ("green", "yellow", "red") if c in colours]
@@ -521,18 +528,21 @@ async def create_venue(
         "region_code": region_code,
         "address": address,
         "admission": passing,
+        "foreign_codes": foreign_codes,
         "created_at": now(),
     }
     async with atomic():
         await fetch(
-            "INSERT INTO venue (id, name, kind, region_code, address, admission, created_at) "
-            "VALUES ({}, {}, {}, {}, {}, {}, {})",
+            "INSERT INTO venue "
+            "(id, name, kind, region_code, address, admission, foreign_codes, created_at) "
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
             venue["id"],
             name,
             kind,
             region_code,
             address,
             ",".join(passing),
+            foreign_codes,
             venue["created_at"],
         )
         await record_audit(actor_id, "venue.create", f"venue:{venue['id']}")
@@ -541,13 +551,14 @@ async def create_venue(
 
 async def get_venue(venue_id: str) -> dict[str, Any] | None:
     row = await fetch_one(
-        "SELECT id, name, kind, region_code, address, admission, created_at FROM venue "
-        "WHERE id = {}",
+        "SELECT id, name, kind, region_code, address, admission, foreign_codes, created_at "
+        "FROM venue WHERE id = {}",
         venue_id,
     )
     if row is None:
         return None
     row["admission"] = row["admission"].split(",")
+    row["foreign_codes"] = bool(row["foreign_codes"])
     row["created_at"] = _as_utc(row["created_at"])
     return row
 

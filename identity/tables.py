@@ -63,6 +63,7 @@ class Venue(Table, tablename="venue"):
     region_code = Varchar(length=6, null=False)
     address = Varchar(length=500, null=False, default="")
     admission = Varchar(length=40, null=False)  # colours that pass, comma-separated
+    foreign_codes = Boolean(null=False, default=True)  # other issuers' codes may pass
     created_at = Timestamptz(null=False)
 
 

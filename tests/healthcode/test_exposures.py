@@ -62,6 +62,7 @@ class TestExposures:
                 "venue_id": s["venue"].venue_id,
                 "scanned_at": s["near_at"],
                 "overlap_at": s["at"],
+                "foreign_subject": None,
             }
         ]
         audit = await audit_actions(api)

@@ -66,6 +66,7 @@ class TestCreateVenue:
         venue = response.json()
         assert {k: venue[k] for k in body} == body
         assert venue["admission"] == ["green"]
+        assert venue["foreign_codes"] is True
         assert isinstance(venue["id"], str) and venue["created_at"]
 
     async def test_a_hospital_admits_every_colour(self, api: Api) -> None:
@@ -85,6 +86,7 @@ class TestCreateVenue:
             ({"name": ""}, "name"),
             ({"admission": ["blue"]}, "admission"),
             ({"admission": []}, "admission"),
+            ({"foreign_codes": "no"}, "foreign_codes"),
         ],
     )
     async def test_invalid_fields(self, api: Api, change: dict[str, Any], field: str) -> None:

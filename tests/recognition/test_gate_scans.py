@@ -220,3 +220,45 @@ class TestOfflineForeignScans:
         )
         again, _ = await _upload(api, gate)
         assert again["accepted"] == 0
+
+
+class TestForeignHoldersInExposures:
+    async def test_listed_by_keyed_hash_and_never_marked(self, api: Api) -> None:
+        visitor_city = f.city("https://citybrain.exposure-city.example")
+        await trust(api, cities=(visitor_city,))
+        gate = await api.gate("mall")
+        case, _ = await declared(api)
+        assert (await scan(api, gate, await fresh_code(api, case)))["result"] == "pass"
+        visitor = await scan(api, gate, visitor_city.code(iat=_now()))
+        subject = (await _recorded(api, visitor["scan_id"]))["subject_hash"]
+        officer = (await api.with_role("health_admin")).headers
+        found = await api.client.get(
+            "/api/v1/admin/exposures", params={"citizen_id": case.id}, headers=officer
+        )
+        assert found.status_code == 200, found.text
+        [item] = found.json()["items"]
+        assert (item["citizen_id"], item["foreign_subject"]) == (None, subject)
+        assert item["venue_id"] == gate.venue_id
+        marked = await api.client.post(
+            "/api/v1/admin/exposures/marks",
+            json={"citizen_id": case.id, "from": (_now() - timedelta(hours=1)).isoformat()},
+            headers=officer,
+        )
+        assert marked.status_code == 200, marked.text
+        assert marked.json()["marked"] == 0
+
+
+class TestVenuePolicy:
+    async def test_a_venue_may_refuse_foreign_codes(self, api: Api) -> None:
+        visitor_city = f.city("https://citybrain.policy-city.example")
+        await trust(api, cities=(visitor_city,))
+        closed = await api.gate(venue=await api.venue("office", foreign_codes=False))
+        assert closed.venue["foreign_codes"] is False
+        refused = await scan(api, closed, visitor_city.code(iat=_now()))
+        assert (refused["result"], refused["reason"]) == ("deny", "foreign_code_refused")
+        assert refused["colour"] == "green"  # what the code says, shown as for any denial
+        citizen, _ = await declared(api)
+        own = await scan(api, closed, await fresh_code(api, citizen))
+        assert (own["result"], own["reason"]) == ("pass", None)
+        invalid = await scan(api, closed, f.city("https://nobody.example").code(iat=_now()))
+        assert invalid["reason"] == "code_invalid"  # a forgery is a forgery first
