@@ -1,0 +1,221 @@
+"""What an operator sees: request ids, Prometheus metrics, access logs, OpenTelemetry traces.
+
+`ObservabilityPlugin` registers it all on the app:
+- `X-Request-Id`: a caller's id is kept when it is short and of a safe charset (else a new one
+  is made); it is on every response, errors and unknown paths included, and on every log
+  record made while the request runs (`app.logs`);
+- `/metrics` and the request metrics (`app.metrics`);
+- one access-log line a request when CITYBRAIN_ACCESS_LOG is on: method, route template,
+  status and duration (never the raw path or query string, which may carry personal data);
+- OpenTelemetry spans, only when the standard `OTEL_*` variables ask for an exporter.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from litestar.config.app import AppConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import DefineMiddleware
+from litestar.plugins import InitPlugin
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import logs, metrics
+from app.settings import get_settings
+
+access_log = logging.getLogger("citybrain.access")
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_SCOPE_KEY = "citybrain.request_id"
+
+
+def _caller_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            try:
+                given = value.decode("ascii")
+            except UnicodeDecodeError:
+                return None
+            # A safe, short id, and not one that looks like a phone or ID number.
+            if _SAFE_ID.fullmatch(given) and logs.redact(given) == given:
+                return given
+            return None
+    return None
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id: the caller's if acceptable, else a new one (kept on the scope)."""
+    state = scope.setdefault("state", {})
+    found: str | None = state.get(_SCOPE_KEY)
+    if found is None:
+        found = _caller_id(scope) or uuid.uuid4().hex
+        state[_SCOPE_KEY] = found
+    return found
+
+
+async def add_request_id(message: Message, scope: Scope) -> None:
+    """`before_send`: every response says its request id, whatever produced it."""
+    if message["type"] == "http.response.start":
+        MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id_of(scope)
+
+
+class RequestContextMiddleware:
+    """Route-level: the request id in the log context, the span named by route, access log."""
+
+    def __init__(self, app: ASGIApp, tracing: bool = False) -> None:
+        self.app = app
+        self.tracing = tracing
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rid = request_id_of(scope)
+        token = logs.request_id.set(rid)
+        try:
+            if self.tracing:
+                _name_span(scope, rid)
+            if scope["type"] != ScopeType.HTTP or not get_settings().access_log:
+                await self.app(scope, receive, send)
+                return
+            await self._logged(scope, receive, send)
+        finally:
+            logs.request_id.reset(token)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            access_log.info(
+                "%s %s %d",
+                scope.get("method", ""),
+                scope.get("path_template", ""),
+                status,
+                extra={
+                    "method": scope.get("method", ""),
+                    "route": scope.get("path_template", ""),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
+# OpenTelemetry -------------------------------------------------------------------------------
+
+
+def tracing_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Tracing is on when the standard variables name an exporter or an OTLP endpoint."""
+    env = os.environ if environ is None else environ
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    exporters = env.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if exporters == "none":
+        return False
+    return bool(
+        exporters
+        or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+
+def tracer_provider_from_env() -> Any:
+    """A TracerProvider with the exporters OTEL_TRACES_EXPORTER names (default otlp, over
+    HTTP/protobuf); the SDK itself reads the other OTEL_* variables (sampler, batch, service
+    name, resource attributes, endpoint, headers)."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    attributes = {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": "citybrain"}
+    provider = TracerProvider(resource=Resource.create(attributes))
+    names = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower() or "otlp"
+    for name in (n.strip() for n in names.split(",") if n.strip()):
+        if name == "otlp":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        elif name == "console":
+            provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        else:
+            logging.getLogger("citybrain").warning("unknown OTEL_TRACES_EXPORTER %r", name)
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def _span_details(scope: Scope) -> tuple[str, dict[str, Any]]:
+    # Named again by route once routed (`_name_span`): never by the raw path, which has ids.
+    return str(scope.get("method", "") or scope.get("type", "")), {}
+
+
+def _scrub_span(span: Any, scope: Mapping[str, Any]) -> None:
+    """Keep query strings out of the span: they may carry personal data."""
+    if span.is_recording() and scope.get("query_string"):
+        for key in ("http.url", "url.full", "http.target", "url.query"):
+            span.set_attribute(key, "[redacted]")
+
+
+def _name_span(scope: Scope, rid: str) -> None:
+    from opentelemetry import trace
+
+    span = trace.get_current_span()
+    if span.is_recording():
+        route = scope.get("path_template", "")
+        span.update_name(f"{scope.get('method', scope['type'])} {route}".strip())
+        span.set_attribute("http.route", route)
+        span.set_attribute("citybrain.request_id", rid)
+
+
+def tracing_middleware(tracer_provider: Any) -> Any:
+    from litestar.plugins.opentelemetry import OpenTelemetryConfig
+
+    config = OpenTelemetryConfig(
+        tracer_provider=tracer_provider,
+        scope_span_details_extractor=_span_details,
+        server_request_hook_handler=_scrub_span,
+        exclude_spans=["receive", "send"],
+    )
+    return config.middleware
+
+
+# The plugin ----------------------------------------------------------------------------------
+
+
+class ObservabilityPlugin(InitPlugin):
+    """Registers the request id, `/metrics`, request metrics and (if asked for) tracing.
+
+    `tracer_provider`: use this one instead of what the OTEL_* variables describe (tests)."""
+
+    def __init__(self, tracer_provider: Any = None) -> None:
+        super().__init__()
+        self.tracer_provider = tracer_provider
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers = [*app_config.route_handlers, metrics.MetricsController]
+        app_config.before_send = [*app_config.before_send, add_request_id]
+        provider = self.tracer_provider
+        if provider is None and tracing_requested():
+            provider = tracer_provider_from_env()
+        middleware: list[Any] = [
+            DefineMiddleware(RequestContextMiddleware, tracing=provider is not None),
+            metrics.prometheus_config.middleware,
+        ]
+        if provider is not None:
+            middleware.append(tracing_middleware(provider))
+        app_config.middleware = [*middleware, *app_config.middleware]
+        metrics.warn_if_open()
+        return app_config
