@@ -50,7 +50,14 @@ if getattr(logging.getLogRecordFactory(), "__name__", "") != "_record_factory":
     logging.setLogRecordFactory(_record_factory)
 
 # What every LogRecord has: anything else on a record came as `extra=` and is kept.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id"}
+# (uvicorn adds `color_message`, its message with terminal colours.)
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "color_message",
+    "rid",
+}
 
 
 class JsonFormatter(logging.Formatter):

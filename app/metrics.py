@@ -153,6 +153,14 @@ class MetricsController(PrometheusController):
     before_request = staticmethod(_refresh_gauges)
 
 
+def process_done() -> None:
+    """On shutdown, in multiprocess mode: drop this process's live gauges (in progress)."""
+    if MULTIPROCESS:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
 def warn_if_open() -> None:
     settings = get_settings()
     if settings.env == "production" and not settings.metrics_token:

@@ -257,6 +257,7 @@ class ObservabilityPlugin(InitPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers = [*app_config.route_handlers, metrics.MetricsController]
         app_config.before_send = [*app_config.before_send, add_request_id]
+        app_config.on_shutdown = [*app_config.on_shutdown, metrics.process_done]
         provider = self.tracer_provider
         if provider is None and tracing_requested():
             provider = tracer_provider_from_env()

@@ -402,3 +402,71 @@ class TestTracing:
         )
         assert len(built) == 1
         assert isinstance(traced.plugins.get(OpenTelemetryPlugin), OpenTelemetryPlugin)
+
+
+class TestSeveralProcesses:
+    INCREMENT = (
+        "import sys; from app import metrics; metrics.count_scan('code', 'pass', ''); "
+        "metrics.OUTBOX_OLDEST.set(float(sys.argv[1]))"
+    )
+    SERVE = (
+        "from litestar import Litestar; from litestar.testing import TestClient; "
+        "from app.metrics import MetricsController\n"
+        "with TestClient(Litestar([MetricsController])) as client:\n"
+        "    print(client.get('/metrics').text)"
+    )
+
+    def test_metrics_add_up_over_processes_in_multiprocess_mode(self, tmp_path: Any) -> None:
+        import os
+        import subprocess
+        import sys
+
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+        for oldest in ("5", "7"):  # two app processes, one after the other
+            subprocess.run(
+                [sys.executable, "-c", self.INCREMENT, oldest], env=env, check=True, timeout=60
+            )
+        served = subprocess.run(
+            [sys.executable, "-c", self.SERVE],
+            env=env,
+            check=True,
+            timeout=60,
+            capture_output=True,
+            text=True,
+        ).stdout
+        scans = exposition_value(
+            served, "citybrain_gate_scans_total", source="code", result="pass", reason=""
+        )
+        assert scans == 2.0
+        assert "citybrain_outbox_oldest_pending_seconds 7.0" in served  # the most recent value
+
+
+class TestSettings:
+    def test_observability_variables(self) -> None:
+        from app.settings import settings_from_env
+
+        settings = settings_from_env(
+            {
+                "CITYBRAIN_LOG_FORMAT": "TEXT",
+                "CITYBRAIN_LOG_LEVEL": "warning",
+                "CITYBRAIN_ACCESS_LOG": "true",
+                "CITYBRAIN_METRICS_TOKEN": "tok",
+            }
+        )
+        assert (settings.log_format, settings.log_level) == ("text", "WARNING")
+        assert settings.access_log and settings.metrics_token == "tok"
+        assert not settings.json_logs
+
+    @pytest.mark.parametrize(
+        ("var", "value"),
+        [
+            ("CITYBRAIN_LOG_FORMAT", "xml"),
+            ("CITYBRAIN_LOG_LEVEL", "loud"),
+            ("CITYBRAIN_ACCESS_LOG", "sometimes"),
+        ],
+    )
+    def test_a_bad_value_names_its_variable(self, var: str, value: str) -> None:
+        from app.settings import SettingsError, settings_from_env
+
+        with pytest.raises(SettingsError, match=var):
+            settings_from_env({var: value})
