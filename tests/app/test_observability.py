@@ -271,6 +271,34 @@ class TestLogs:
                 assert secret not in line
         assert access[0].status == 200  # type: ignore[attr-defined]
 
+    async def test_an_unhandled_error_logs_with_the_id_and_answers_with_it(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from litestar import get
+        from litestar.params import FromPath
+
+        from app.errors import exception_handlers
+
+        @get("/boom/{citizen_id:str}", sync_to_thread=False)
+        def boom(citizen_id: FromPath[str]) -> None:
+            raise KeyError("13800000001")  # an exception that carries a phone number
+
+        failing = Litestar(
+            route_handlers=[boom],
+            exception_handlers=exception_handlers,
+            plugins=[observability.ObservabilityPlugin()],
+            logging_config=None,
+        )
+        caplog.set_level(logging.INFO, logger="citybrain")
+        async with AsyncTestClient(app=failing) as client:
+            response = await client.get("/boom/c-1", headers={"X-Request-Id": "boom-1"})
+        problem(response, 500, "internal_error")
+        assert response.headers["x-request-id"] == "boom-1"
+        [record] = [r for r in caplog.records if r.name == "citybrain.errors"]
+        assert record.request_id == "boom-1"  # type: ignore[attr-defined]
+        line = logs.JsonFormatter().format(record)
+        assert "KeyError" in json.loads(line)["exc"] and "13800000001" not in line
+
     async def test_no_request_id_outside_a_request(self, caplog: pytest.LogCaptureFixture) -> None:
         caplog.set_level(logging.INFO, logger="citybrain")
         logging.getLogger("citybrain.test").info("between requests")
@@ -336,6 +364,7 @@ class TestTracing:
         traced = Litestar(
             route_handlers=[*health.route_handlers],
             plugins=[observability.ObservabilityPlugin(tracer_provider=provider)],
+            logging_config=None,
         )
         async with AsyncTestClient(app=traced) as client:
             first = await client.get("/health/live?phone=13800000001")
@@ -399,6 +428,7 @@ class TestTracing:
         traced = Litestar(
             route_handlers=[*health.route_handlers],
             plugins=[observability.ObservabilityPlugin()],
+            logging_config=None,
         )
         assert len(built) == 1
         assert isinstance(traced.plugins.get(OpenTelemetryPlugin), OpenTelemetryPlugin)
@@ -412,7 +442,8 @@ class TestSeveralProcesses:
     SERVE = (
         "from litestar import Litestar; from litestar.testing import TestClient; "
         "from app.metrics import MetricsController\n"
-        "with TestClient(Litestar([MetricsController])) as client:\n"
+        "MetricsController.before_request = None  # no database here: serve what the files hold\n"
+        "with TestClient(Litestar([MetricsController], logging_config=None)) as client:\n"
         "    print(client.get('/metrics').text)"
     )
 
@@ -423,10 +454,10 @@ class TestSeveralProcesses:
 
         env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
         for oldest in ("5", "7"):  # two app processes, one after the other
-            subprocess.run(
+            subprocess.run(  # noqa: S603 (our interpreter, our script)
                 [sys.executable, "-c", self.INCREMENT, oldest], env=env, check=True, timeout=60
             )
-        served = subprocess.run(
+        served = subprocess.run(  # noqa: S603
             [sys.executable, "-c", self.SERVE],
             env=env,
             check=True,
