@@ -291,9 +291,12 @@ class TestLogs:
         )
         caplog.set_level(logging.INFO, logger="citybrain")
         async with AsyncTestClient(app=failing) as client:
-            response = await client.get("/boom/c-1", headers={"X-Request-Id": "boom-1"})
+            response = await client.get("/boom/cid-7f3q9", headers={"X-Request-Id": "boom-1"})
         problem(response, 500, "internal_error")
         assert response.headers["x-request-id"] == "boom-1"
+        route = {"method": "GET", "path": "/boom/{citizen_id}", "status_code": "500"}
+        assert sample("citybrain_requests_error_total", app_name="citybrain", **route) >= 1
+        assert "cid-7f3q9" not in json.dumps(list(REGISTRY.collect()), default=str)
         [record] = [r for r in caplog.records if r.name == "citybrain.errors"]
         assert record.request_id == "boom-1"  # type: ignore[attr-defined]
         line = logs.JsonFormatter().format(record)
