@@ -35,6 +35,7 @@ access_log = logging.getLogger("citybrain.access")
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _SCOPE_KEY = "citybrain.request_id"
+_STATUS_KEY = "citybrain.status"
 
 
 def _caller_id(scope: Scope) -> str | None:
@@ -62,8 +63,10 @@ def request_id_of(scope: Scope) -> str:
 
 
 async def add_request_id(message: Message, scope: Scope) -> None:
-    """`before_send`: every response says its request id, whatever produced it."""
+    """`before_send`: every response says its request id, whatever produced it (and its
+    status is noted for the request middleware, which need not wrap `send` then)."""
     if message["type"] == "http.response.start":
+        scope["state"][_STATUS_KEY] = message["status"]
         value = request_id_of(scope).encode()
         headers = message.get("headers")
         if isinstance(headers, list):  # Litestar's own responses: a list of byte pairs
@@ -135,20 +138,12 @@ class RequestMiddleware:
         progress = self._in_progress(method, path)
         progress.inc()
         started = time.perf_counter()
-        status, duration = 200, 0.0
-
-        async def sending(message: Message) -> None:
-            nonlocal status, duration
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                duration = time.perf_counter() - started
-            await send(message)
-
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, send)
         finally:
+            duration = time.perf_counter() - started
             progress.dec()
+            status = scope["state"].get(_STATUS_KEY, 200)  # noted by `add_request_id`
             count, latency, errors = self._finished(method, path, status)
             count.inc()
             latency.observe(duration)
@@ -164,7 +159,7 @@ class RequestMiddleware:
                         "method": method,
                         "route": path,
                         "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "duration_ms": round(duration * 1000, 2),
                     },
                 )
             logs.request_id.reset(token)
