@@ -216,8 +216,12 @@ def _span_details(scope: Scope) -> tuple[str, dict[str, Any]]:
 def _scrub_span(span: Any, scope: Mapping[str, Any]) -> None:
     """Keep query strings out of the span: they may carry personal data."""
     if span.is_recording() and scope.get("query_string"):
-        for key in ("http.url", "url.full", "http.target", "url.query"):
-            span.set_attribute(key, "[redacted]")
+        present = getattr(span, "attributes", None) or {}
+        for key in ("http.url", "url.full", "http.target"):
+            if isinstance(present.get(key), str):
+                span.set_attribute(key, present[key].split("?", 1)[0])
+        if "url.query" in present:
+            span.set_attribute("url.query", "[redacted]")
 
 
 def _name_span(scope: Scope, rid: str) -> None:
@@ -262,6 +266,9 @@ class ObservabilityPlugin(InitPlugin):
         provider = self.tracer_provider
         if provider is None and tracing_requested():
             provider = tracer_provider_from_env()
+            # Flush what is batched when the app stops (the SDK's own atexit hook comes too
+            # late under uvicorn: spans of the last seconds were lost).
+            app_config.on_shutdown = [*app_config.on_shutdown, provider.shutdown]
         middleware: list[Any] = [
             DefineMiddleware(
                 RequestMiddleware, config=metrics.prometheus_config, tracing=provider is not None

@@ -378,7 +378,8 @@ class TestTracing:
         assert finished[0].attributes["citybrain.request_id"] == first.headers["x-request-id"]
         assert finished[1].attributes["citybrain.request_id"] == "traced-1"
         everything = json.dumps([dict(s.attributes or {}) for s in finished])
-        assert "13800000001" not in everything
+        assert "13800000001" not in everything and "phone=" not in everything
+        assert str(finished[0].attributes["http.url"]).endswith("/health/live")
 
     def test_off_by_default(self, api: Api) -> None:
         assert not observability.tracing_requested({})
