@@ -102,6 +102,32 @@ class TestMetrics:
         )
         assert denied is not None and denied >= 1
 
+    async def test_offline_and_id_card_scans_count_by_source(self, api: Api) -> None:
+        from tests.healthcode.test_scans import item
+
+        gate = await api.gate("metro")
+        citizen, _ = await declared(api)
+        code = await fresh_code(api, citizen)
+        offline = {"source": "offline", "result": "deny", "reason": "colour_green"}
+        unknown = {"source": "id_card", "result": "deny", "reason": "unknown_person"}
+        before = (
+            sample("citybrain_gate_scans_total", **offline),
+            sample("citybrain_gate_scans_total", **unknown),
+        )
+        batch = [item(code, result="deny"), item("CB1:forged")]
+        response = await api.client.post(
+            "/api/v1/gate/scans/offline", json={"scans": batch * 2}, headers=gate.headers
+        )
+        assert response.json()["accepted"] == 1  # the forged one and the repeat: not recorded
+        card = await api.client.post(
+            "/api/v1/gate/scans/id-card",
+            json={"id_number": "11010519491231002X"},
+            headers=gate.headers,
+        )
+        assert card.json()["reason"] == "unknown_person"
+        assert sample("citybrain_gate_scans_total", **offline) == before[0] + 1
+        assert sample("citybrain_gate_scans_total", **unknown) == before[1] + 1
+
     async def test_labels_carry_route_templates_not_ids(self, api: Api) -> None:
         gate = await api.gate("metro")  # POST /api/v1/admin/venues/<id>/gates
         text = (await api.client.get("/metrics")).text
