@@ -34,6 +34,9 @@ def _migrate() -> None:
 def _run(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from app.logs import configure_logging
+
+    configure_logging()
     uvicorn.run(
         "app.asgi:app",
         host=host,
@@ -43,15 +46,18 @@ def _run(host: str, port: int, workers: int) -> None:
         # uvicorn's own default would take X-Forwarded-For from any local peer first.
         proxy_headers=False,
         log_level="info",
-        access_log=False,
+        log_config=None,  # uvicorn's records go to the root logger: app.logs formats them
+        access_log=False,  # CITYBRAIN_ACCESS_LOG: one line a request, by route template
     )
 
 
 def _worker() -> None:
     from arq.worker import run_worker
 
+    from app.logs import configure_logging
     from app.worker import WorkerSettings
 
+    configure_logging()
     run_worker(WorkerSettings)  # type: ignore[arg-type]
 
 

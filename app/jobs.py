@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from app.database import after_commit, fetch
+from app.metrics import JOB_DURATION
 
 log = logging.getLogger("citybrain.jobs")
 
@@ -140,7 +141,7 @@ class InProcessRunner:
                 self._running.add(job)
         for attempt in range(1, self.max_tries + 1):
             try:
-                await TASKS[name](**kwargs)
+                await run_timed(name, kwargs)
                 return
             except Exception:
                 log.exception("job %s failed (attempt %d)", name, attempt)
@@ -241,12 +242,23 @@ class ArqRunner:
             self._pool = None
 
 
+async def run_timed(name: str, kwargs: dict[str, Any]) -> None:
+    """Run one attempt of a job, timed into citybrain_job_duration_seconds{job, outcome}."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        await TASKS[name](**kwargs)
+        outcome = "ok"
+    finally:
+        JOB_DURATION.labels(name, outcome).observe(time.perf_counter() - started)
+
+
 def arq_function(name: str) -> Any:
     """A registered task as an arq worker function (arq passes a context first)."""
     from arq.worker import func
 
     async def run(ctx: dict[str, Any], **kwargs: Any) -> None:
-        await TASKS[name](**kwargs)
+        await run_timed(name, kwargs)
 
     run.__qualname__ = run.__name__ = name
     return func(run, name=name)

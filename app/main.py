@@ -17,6 +17,7 @@ from app import domains, health, strict_body
 from app.database import close_engine, open_engine
 from app.errors import ProblemDocsPlugin, exception_handlers
 from app.jobs import ArqRunner, InProcessRunner, JobRunner, scheduler_loop, set_runner
+from app.observability import ObservabilityPlugin
 from app.openapi_links import OpenAPILinksPlugin
 from app.ratelimit import reset_limiter
 from app.redis import close_redis
@@ -87,6 +88,11 @@ def create_app() -> Litestar:
         openapi_config=openapi,
         logging_config=None,
         request_max_body_size=2 * 1024 * 1024,
-        plugins=[ProblemDocsPlugin(), OpenAPILinksPlugin(), *domains.plugins()],
+        plugins=[
+            ProblemDocsPlugin(),
+            OpenAPILinksPlugin(),
+            ObservabilityPlugin(),
+            *domains.plugins(),
+        ],
         debug=False,
     )

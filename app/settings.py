@@ -46,6 +46,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     code_verifier: Literal["process", "inline"] = "process"
     # The `iss` our health codes carry: other cities trust it with our JWKS (mutual recognition).
     code_issuer: str = "https://citybrain.hangzhou.example"
+    # Observability (docs/operations.md): log lines as JSON or text (empty: text in dev, JSON
+    # otherwise), their level, a line per request, and the bearer token /metrics asks for.
+    log_format: Literal["", "json", "text"] = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = False
+    metrics_token: str = ""
 
     @property
     def is_dev(self) -> bool:
@@ -58,6 +64,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def sqlite_path(self) -> Path:
         return Path(self.data_dir) / "citybrain.sqlite3"
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format == "" and not self.is_dev)
 
     @property
     def uses_postgres(self) -> bool:
@@ -85,9 +95,13 @@ _ENV_MAP: dict[str, str] = {
     "CITYBRAIN_SCHEDULER": "scheduler",
     "CITYBRAIN_CODE_VERIFIER": "code_verifier",
     "CITYBRAIN_CODE_ISSUER": "code_issuer",
+    "CITYBRAIN_LOG_FORMAT": "log_format",
+    "CITYBRAIN_LOG_LEVEL": "log_level",
+    "CITYBRAIN_ACCESS_LOG": "access_log",
+    "CITYBRAIN_METRICS_TOKEN": "metrics_token",
 }
 _TUPLES = {"admin_phones", "trusted_proxies"}
-_BOOLS = {"jobs_inline", "scheduler"}
+_BOOLS = {"jobs_inline", "scheduler", "access_log"}
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
@@ -103,6 +117,8 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
             if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
                 raise SettingsError(f"{var} must be true or false, got {value!r}")
             raw[field] = value.lower() in {"1", "true", "yes"}
+        elif field in {"log_level", "log_format"}:
+            raw[field] = value.upper() if field == "log_level" else value.lower()
         else:
             raw[field] = value
     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from app import metrics
 from app.database import atomic, fetch, fetch_one, fetch_point
 from app.security import new_time_id
 from app.settings import get_settings
@@ -102,6 +103,7 @@ async def _answer(
     )
     if replayed:  # another venue held this code first (maybe in another process)
         result, reason, show = "deny", REPLAYED, False
+    metrics.count_scan(source, result, reason)  # committed: the writer has answered
     return ScanOut(
         scan_id=scan_id,
         result=result,  # type: ignore[arg-type]
@@ -333,11 +335,15 @@ async def upload_offline(gate: GatePrincipal, items: list[Any]) -> OfflineResult
             rows[row[0]] = row
     rows = await _known_people(rows, rejected)
     rows = await _flag_replays(rows, gate.venue_id)
-    accepted = 0
+    inserted: list[str] = []
     async with atomic():
         batch = list(rows.values())
         for start in range(0, len(batch), MAX_BATCH):
-            accepted += len(await insert(batch[start : start + MAX_BATCH], skip_duplicates=True))
+            added = await insert(batch[start : start + MAX_BATCH], skip_duplicates=True)
+            inserted.extend(str(r["id"]) for r in added)
+    for scan_id in inserted:
+        metrics.count_scan("offline", rows[scan_id][6], rows[scan_id][7])
+    accepted = len(inserted)
     duplicates = len(rows) - accepted + in_batch_duplicates
     return OfflineResult(accepted=accepted, duplicates=duplicates, rejected=rejected)
 

@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from app import metrics
 from app.database import atomic, fetch, fetch_one
 from app.jobs import enqueue_after_commit
 from app.security import get_keyring
@@ -162,6 +163,8 @@ async def _record(claimed: dict[str, Any], outcome: Outcome, duration_ms: int) -
             enqueue_after_commit(
                 DELIVER_TASK, defer_by=(due - at).total_seconds(), delivery_id=claimed["id"]
             )
+    if updated:
+        metrics.DELIVERIES.labels(claimed["channel"], "retry" if due else status).inc()
 
 
 async def replay(delivery_id: str) -> bool:

@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from app import metrics
 from app.database import after_commit, atomic, fetch, fetch_one
 from app.jobs import enqueue, enqueue_after_commit
 from app.security import new_id
@@ -44,6 +45,7 @@ async def dispatch_event(event_id: str) -> bool:
         return True
     except Exception as exc:
         log.exception("dispatch of event %s failed", event_id)
+        metrics.DISPATCH_FAILURES.inc()
         await _record_event_failure(event_id, exc)
         return False
 

@@ -62,3 +62,21 @@ async def send_from_app(miniapp: str, citizen_id: str, template: str, data: dict
     from notifications import subscriptions
 
     return await subscriptions.send_from_app(miniapp, citizen_id, template, data)
+
+
+async def refresh_metrics() -> None:
+    """Outbox depth for `/metrics` (run at scrape time): what waits, and for how long."""
+    from app import metrics
+    from notifications._util import utc
+
+    events = await fetch(
+        "SELECT count(*) AS n, min(created_at) AS oldest FROM outbox_event WHERE status = 'pending'"
+    )
+    deliveries = await fetch(
+        "SELECT count(*) AS n FROM notification_delivery WHERE status = 'pending'"
+    )
+    metrics.OUTBOX_PENDING.labels("events").set(int(events[0]["n"]))
+    metrics.OUTBOX_PENDING.labels("deliveries").set(int(deliveries[0]["n"]))
+    oldest = events[0]["oldest"]
+    age = (datetime.now(UTC) - utc(oldest)).total_seconds() if oldest is not None else 0.0
+    metrics.OUTBOX_OLDEST.set(max(0.0, age))

@@ -15,7 +15,7 @@ from app.errors import NotFound, ValidationFailed
 from app.pagination import CursorParam, LimitParam, Page
 from identity.auth import CitizenPrincipal, citizen_dependency, platform_admin_dependency
 from notifications import admin as admin_service
-from notifications import devices, inbox, subscriptions
+from notifications import devices, inbox, outbox, subscriptions
 from notifications.errors import NothingToReplay
 from notifications.schemas import (
     DeadLetter,
@@ -215,3 +215,4 @@ route_handlers: list[Any] = [
     WebhookLogController,
 ]
 plugins: list[Any] = [channels_plugin]
+on_metrics = [outbox.refresh_metrics]  # app.metrics: run before each /metrics scrape

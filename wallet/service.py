@@ -12,11 +12,14 @@ money-moving ones in `app.idempotency.idempotent`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from app.database import atomic, fetch, fetch_one
-from app.errors import FieldError, NotFound, ValidationFailed
+from app import metrics
+from app.database import after_commit, atomic, fetch, fetch_one
+from app.errors import FieldError, NotFound, ProblemError, ValidationFailed
 from app.pagination import decode_cursor, encode_cursor
 from app.security import new_id
 from wallet import clock, dues, events, ledger, lines
@@ -38,6 +41,26 @@ from wallet.schemas import (
     Wallet,
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _counted(operation: str) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    """Count a refusal by its problem code (successes count themselves after commit)."""
+
+    def wrap(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(fn)
+        async def counted(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return await fn(*args, **kwargs)
+            except ProblemError as exc:
+                metrics.wallet_refused(operation, exc.code)
+                raise
+
+        return counted
+
+    return wrap
+
 
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(errors=[FieldError(field, message)])
@@ -58,6 +81,7 @@ def _check_memo(memo: str) -> str:
 # Holds ------------------------------------------------------------------------------------
 
 
+@_counted("hold")
 async def create_hold(
     citizen_id: str, miniapp: str, amount: int, memo: str, expires_in: int
 ) -> HoldCreated:
@@ -90,6 +114,7 @@ async def create_hold(
             memo=memo,
             at=now,
         )
+        after_commit(metrics.wallet_done("hold", amount))
     return HoldCreated(hold_id=hold_id, amount=amount, status="held", expires_at=expires_at)
 
 
@@ -104,6 +129,7 @@ async def _why_not_open(miniapp: str, hold_id: str, amount: int | None = None) -
     return _invalid("amount", f"at most the {int(row['amount'])} fen held")
 
 
+@_counted("capture")
 async def capture_hold(miniapp: str, hold_id: str, amount: int) -> HoldCaptured:
     """Take `amount` (≤ held) of an open hold; the rest goes back to the citizen's credit."""
     _check_amount(amount)
@@ -139,6 +165,7 @@ async def capture_hold(miniapp: str, hold_id: str, amount: int) -> HoldCaptured:
             at=now,
         )
         await events.captured(citizen_id, miniapp, hold_id, amount, released)
+        after_commit(metrics.wallet_done("capture", amount))
     return HoldCaptured(hold_id=hold_id, status="captured", captured=amount, released=released)
 
 
@@ -169,9 +196,12 @@ async def _release(
         at=now,
     )
     await events.released(f"hold.{status}", citizen_id, miniapp, hold_id, amount)
+    operation = {"voided": "void", "expired": "expire"}.get(status, status)
+    after_commit(metrics.wallet_done(operation, amount))
     return row
 
 
+@_counted("void")
 async def void_hold(miniapp: str, hold_id: str) -> HoldVoided:
     """Give an open hold back in full."""
     async with atomic():
@@ -190,6 +220,7 @@ async def expire_hold(hold_id: str, now: datetime | None = None) -> bool:
 # Charges and refunds ----------------------------------------------------------------------
 
 
+@_counted("charge")
 async def charge(citizen_id: str, miniapp: str, amount: int, memo: str) -> ChargeCreated:
     """Take `amount` fen on credit at once; it falls due like a capture."""
     _check_amount(amount)
@@ -218,6 +249,7 @@ async def charge(citizen_id: str, miniapp: str, amount: int, memo: str) -> Charg
             at=now,
         )
         await events.charged(citizen_id, miniapp, charge_id, amount)
+        after_commit(metrics.wallet_done("charge", amount))
     return ChargeCreated(charge_id=charge_id, amount=amount)
 
 
@@ -246,6 +278,7 @@ async def _take_refund(miniapp: str, table: str, target_id: str, amount: int) ->
     )
 
 
+@_counted("refund")
 async def refund(
     miniapp: str, *, charge_id: str | None = None, hold_id: str | None = None, amount: int
 ) -> RefundCreated:
@@ -294,12 +327,14 @@ async def refund(
         )
         of = {("charge_id" if charge_id else "hold_id"): target}
         await events.refunded(citizen_id, miniapp, refund_id, amount, payout, of)
+        after_commit(metrics.wallet_done("refund", amount))
     return RefundCreated(refund_id=refund_id, amount=amount)
 
 
 # Repayments and limits --------------------------------------------------------------------
 
 
+@_counted("repay")
 async def repay(citizen_id: str, amount: int) -> Wallet:
     """Pay `amount` (≤ outstanding) through the payment channel; oldest bills first."""
     _check_amount(amount)
@@ -336,6 +371,7 @@ async def repay(citizen_id: str, amount: int) -> Wallet:
             memo="还款",
             at=now,
         )
+        after_commit(metrics.wallet_done("repay", amount))
         return await wallet_view(citizen_id)
 
 

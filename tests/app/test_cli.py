@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from app import cli
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     calls: list[dict[str, Any]] = []
 
     def fake_run(target: str, **options: Any) -> None:
@@ -19,7 +21,11 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
-    return calls
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level  # `run` configures logging
+    yield calls
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 class TestRun:
@@ -33,6 +39,7 @@ class TestRun:
                 "workers": 1,
                 "proxy_headers": False,
                 "log_level": "info",
+                "log_config": None,  # uvicorn's records go through app.logs
                 "access_log": False,
             }
         ]
