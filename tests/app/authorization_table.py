@@ -72,6 +72,9 @@ TABLE: dict[tuple[str, str], Rule] = {
     # The core: health, sign-in, the citizen, admins of citizens, venues and gates.
     ("GET", "/health"): Rule("public"),
     ("GET", "/health/live"): Rule("public"),
+    ("GET", "/metrics"): Rule(
+        "public", why="open unless CITYBRAIN_METRICS_TOKEN is set (tests/app/test_observability.py)"
+    ),
     ("GET", "/.well-known/jwks.json"): Rule("public"),
     ("GET", "/schema"): Rule("public"),
     ("GET", "/schema/scalar"): Rule("public"),
