@@ -32,6 +32,7 @@ import re
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -43,6 +44,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.transport import Response
 
 from tests.app.test_schema_fuzz import RESPONSE_CHECKS, Fuzzer
+from tests.clocks import city_today
 from tests.helpers import Api, Citizen
 from tests.journeys.actors import device, health_code, set_credit_limit
 from tests.miniapps.conftest import connect, register
@@ -55,8 +57,12 @@ SCENARIOS = int(os.environ.get("CITYBRAIN_STATEFUL_EXAMPLES", "120"))
 STEPS = int(os.environ.get("CITYBRAIN_STATEFUL_STEPS", "8"))
 SECONDS = float(os.environ.get("CITYBRAIN_STATEFUL_SECONDS", "60"))
 SUMMARY = os.environ.get("CITYBRAIN_STATEFUL_SUMMARY")
-# Restarts after `Flaky` before the run gives up (each restart spends at least one scenario).
-MAX_RUNS = 50
+GUESTS = int(os.environ.get("CITYBRAIN_STATEFUL_GUESTS", "8"))
+# Scenarios per state machine run: the clock is looked at between runs. The first run is
+# derandomized (the suite's budget fits in it), later ones draw afresh.
+CHUNK = 150
+# Runs (chunks, and restarts after `Flaky`) before the run gives up.
+MAX_RUNS = 200
 
 # Who calls a path: the first pattern that matches (else the verified citizen).
 CALLERS: list[tuple[str, str]] = [
@@ -73,6 +79,8 @@ CALLERS: list[tuple[str, str]] = [
         "desk",
     ),
     (r"^/api/v1/miniapps/park/(park(/|$)|entries)", "turnstile"),
+    # Homes are let by someone else than the guest who views, signs and moves in.
+    (r"^/api/v1/miniapps/rental/(listings/?$|leases/?$|leases/[^/]+/move-out)", "landlord"),
 ]
 
 
@@ -81,18 +89,42 @@ def caller_of(path: str) -> str:
 
 
 @dataclass
+class Guest:
+    """A verified citizen with a green code, credit, grants and an external app's token."""
+
+    citizen: Citizen
+    app_headers: dict[str, str]
+
+
+@dataclass
 class World:
-    """The callers and the things their producers' bodies refer to."""
+    """The callers and the things their producers' bodies refer to. Each scenario acts as the
+    next guest of a pool: a citizen holds one open stay, visit or park place at a time, so a
+    single one would be refused after the first scenario."""
 
     callers: dict[str, dict[str, str]]
-    citizen: Citizen
+    guests: list[Guest]
+    hotel_id: str
     room_type_id: str
     hospital_id: str
     department_id: str
     slot_id: str
+    turn: int = 0
+    # Viewings booked in this scenario: the landlord's lease offer names the last one.
+    viewings: list[str] = field(default_factory=list)
+
+    @property
+    def guest(self) -> Guest:
+        return self.guests[self.turn % len(self.guests)]
+
+    def next_guest(self) -> None:
+        self.turn += 1
+        self.viewings.clear()
+        self.callers["verified"] = self.guest.citizen.headers
+        self.callers["app"] = self.guest.app_headers
 
 
-async def make_world(api: Api) -> World:
+async def make_guest(api: Api, external: Any) -> Guest:
     citizen = await api.citizen(name="赵六")
     await health_code(api, citizen, "green")
     await set_credit_limit(api, citizen, 100_000_000)
@@ -106,25 +138,37 @@ async def make_world(api: Api) -> World:
             f"/api/v1/miniapps/{slug}/grants", json={"scopes": scopes}, headers=citizen.headers
         )
         assert granted.status_code == 201, granted.text
+    return Guest(citizen, await connect(api, external, citizen))
+
+
+async def make_world(api: Api) -> World:
     external = await register(api)
-    app_headers = await connect(api, external, citizen)
-    hotel = await make_hotel(api)
+    guests = [await make_guest(api, external) for _ in range(GUESTS)]
+    landlord = await make_guest(api, external)
+    hotel = await make_hotel(api, rooms=GUESTS + 2)
     hospital = await make_hospital(api)
-    park = await make_park(api)
+    park = await make_park(api, capacity=GUESTS + 2)
     admin = await api.admin()
     gate = await device(api, "metro")
     callers = {
         "admin": admin.headers,
         "gate": gate.headers,
-        "app": app_headers,
         "hotel_desk": hotel.desk.headers,
         "desk": hospital.gate.headers,
         "turnstile": park.gate.headers,
-        "verified": citizen.headers,
+        "landlord": landlord.citizen.headers,
     }
-    return World(
-        callers, citizen, hotel.room_type_id, hospital.id, hospital.department_id, park.slot_now
+    world = World(
+        callers,
+        guests,
+        hotel.id,
+        hotel.room_type_id,
+        hospital.id,
+        hospital.department_id,
+        park.slot_now,
     )
+    world.next_guest()
+    return world
 
 
 def seeded_body(path: str, method: str, world: World, code: str) -> dict[str, Any] | None:
@@ -157,7 +201,18 @@ def seeded_body(path: str, method: str, world: World, code: str) -> dict[str, An
             "department_id": world.department_id,
         },
         "/api/v1/miniapps/park/reservations": {"slot_id": world.slot_id},
+        "/api/v1/miniapps/hotel/reservations": {
+            "hotel_id": world.hotel_id,
+            "room_type_id": world.room_type_id,
+            "arrival": (city_today() + timedelta(days=2)).isoformat(),
+            "nights": 1,
+        },
         "/api/v1/miniapps/rental/listings": {**HOME, "region_code": "330106"},
+        "/api/v1/miniapps/rental/leases": {
+            "viewing_id": world.viewings[-1] if world.viewings else str(uuid.uuid4()),
+            "start_date": (city_today() + timedelta(days=1)).isoformat(),
+            "months": 1,
+        },
     }
     if path.endswith("/gates") and path.startswith("/api/v1/admin/venues/"):
         return {"name": f"闸机{unique}"}
@@ -171,6 +226,7 @@ class Tally:
     """What a run did: answers by `METHOD path Nxx`, failed checks, scenarios and restarts."""
 
     calls: dict[str, int] = field(default_factory=dict)
+    refusals: dict[str, int] = field(default_factory=dict)  # 4xx by problem `code`
     failures: list[str] = field(default_factory=list)
     scenarios: int = 0
     steps: int = 0
@@ -211,6 +267,7 @@ def explore(api: Api, fuzzer: Fuzzer, world: World, tally: Tally) -> None:
     class Along(schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             tally.scenarios += 1
+            world.next_guest()
 
         def before_call(self, case: Any) -> None:
             method = case.method.upper()
@@ -226,6 +283,11 @@ def explore(api: Api, fuzzer: Fuzzer, world: World, tally: Tally) -> None:
             key = f"{case.method.upper()} {case.path} {response.status_code // 100}xx"
             tally.calls[key] = tally.calls.get(key, 0) + 1
             tally.steps += 1
+            if response.status_code == 201 and case.path.endswith("/viewings"):
+                world.viewings.append(response.json()["id"])
+            if 400 <= response.status_code < 500:
+                refusal = f"{case.method.upper()} {case.path} {_problem_code(response)}"
+                tally.refusals[refusal] = tally.refusals.get(refusal, 0) + 1
             return Response.from_any(response)
 
         def validate_response(self, response: Response, case: Any, **kwargs: Any) -> None:
@@ -252,7 +314,7 @@ def _run_until_spent(machine: Any, tally: Tally, out_of_time: Any) -> None:
         try:
             machine.run(
                 settings=settings(
-                    max_examples=SCENARIOS - tally.scenarios,
+                    max_examples=min(CHUNK, SCENARIOS - tally.scenarios),
                     stateful_step_count=STEPS,
                     deadline=None,
                     database=None,
@@ -266,6 +328,13 @@ def _run_until_spent(machine: Any, tally: Tally, out_of_time: Any) -> None:
             if tally.failures or not _data_tree_noticed(stopped):
                 raise
             tally.restarts_after_flaky += 1
+
+
+def _problem_code(response: Any) -> str:
+    try:
+        return str(response.json().get("code"))
+    except (ValueError, AttributeError):
+        return "?"
 
 
 def _data_tree_noticed(exc: BaseException) -> bool:
