@@ -364,4 +364,4 @@ def test_sequences_along_the_links_answer_within_the_schema(api: Api, world: Wor
         if SUMMARY:
             with open(SUMMARY, "w", encoding="utf-8") as out:
                 json.dump(asdict(tally), out, ensure_ascii=False, indent=1)
-    assert not tally.failures, tally.failures
+    assert not tally.failures, "\n\n".join(tally.failures)

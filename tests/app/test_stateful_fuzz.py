@@ -78,7 +78,7 @@ class TestStatefulFuzz:
     def test_sequences_along_the_links_answer_within_the_schema(self, tmp_path: Path) -> None:
         done, tally = run_state_machine(tmp_path)
         assert tally is not None, done.stdout[-6000:] + done.stderr[-2000:]
-        assert tally["failures"] == []
+        assert tally["failures"] == [], "\n\n".join(tally["failures"])
         assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
         assert tally["scenarios"] >= int(EXAMPLES) or tally["seconds"] >= float(SECONDS)
         # Sequences really went down links: consumers that take their ids from an earlier
