@@ -359,6 +359,11 @@ def test_sequences_along_the_links_answer_within_the_schema(api: Api, world: Wor
     tally = Tally()
     try:
         explore(api, fuzzer, world, tally)
+    except BaseException:
+        # After a failed check Hypothesis may end with `Flaky` of its own (the replay met
+        # another database): the failures recorded are the report.
+        if not tally.failures:
+            raise
     finally:
         fuzzer.close()
         if SUMMARY:

@@ -75,6 +75,22 @@ class TestOpenAPILinks:
 
 
 class TestStatefulFuzz:
+    def test_each_step_is_sent_by_the_party_the_operation_is_for(self) -> None:
+        from tests.app.stateful_run import caller_of
+
+        rental, hotel = "/api/v1/miniapps/rental", "/api/v1/miniapps/hotel"
+        assert caller_of(f"{rental}/listings") == "landlord"
+        assert caller_of(f"{rental}/listings/h1/viewings") == "verified"
+        assert caller_of(f"{rental}/leases") == "landlord"
+        assert caller_of(f"{rental}/leases/l1/sign") == "verified"
+        assert caller_of(f"{rental}/leases/l1/move-out") == "landlord"
+        assert caller_of(f"{hotel}/check-ins") == "hotel_desk"
+        assert caller_of(f"{hotel}/stays/s1") == "verified"
+        assert caller_of(f"{hotel}/stays/s1/check-out") == "hotel_desk"
+        assert caller_of("/api/v1/miniapps/medical/visits/v1/settle") == "desk"
+        assert caller_of("/api/v1/apps/wallet/holds/h1/capture") == "app"
+        assert caller_of("/api/v1/admin/venues/v1/gates") == "admin"
+
     def test_sequences_along_the_links_answer_within_the_schema(self, tmp_path: Path) -> None:
         done, tally = run_state_machine(tmp_path)
         assert tally is not None, done.stdout[-6000:] + done.stderr[-2000:]
