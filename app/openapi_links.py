@@ -1,10 +1,11 @@
 """OpenAPI links: which answer's id the next call takes (venue → gate, hold → capture/void,
 app → submit → approve, stay → check-out, ...).
 
-Clients read them as documentation of the flows; the stateful fuzz test
-(`tests/app/test_stateful_fuzz.py`) follows them to explore sequences of calls. The table is
-data: a producer operation, the status it answers with, and for each consumer the path
-parameters filled from that answer (OpenAPI runtime expressions).
+Clients read them as documentation of the flows; the stateful fuzz run
+(`tests/app/stateful_run.py`, started by `tests/app/test_stateful_fuzz.py`) follows them to
+explore sequences of calls. The table is data: a producer operation, the status it answers
+with, and for each consumer the path parameters filled from that answer (OpenAPI runtime
+expressions).
 """
 
 from __future__ import annotations
