@@ -127,6 +127,7 @@ def _from_problem(_: Request[Any, Any, Any], exc: ProblemError) -> Response[Prob
 
 
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 
 
 def _field_error(item: dict[str, Any]) -> FieldError:
@@ -138,6 +139,12 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     if missing := _MISSING_FIELD.search(message):
         name = missing.group(1)
         return FieldError(field=name if key in {"", "data"} else f"{key}.{name}", message=message)
+    if unknown := _UNKNOWN_FIELD.search(message):
+        name = unknown.group(1)
+        return FieldError(
+            field=name if key in {"", "data"} else f"{key}.{name}",
+            message="not a field of this request",
+        )
     if key == "data" and source == "body":
         if not message.startswith("Expected"):
             message = "a JSON object body is required"

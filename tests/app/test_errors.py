@@ -241,6 +241,16 @@ class TestProblemDocs:
 
 
 class TestTheApp:
+    async def test_an_unknown_body_field_is_named(self, api: Api) -> None:
+        citizen = await api.citizen()
+        response = await api.client.post(
+            "/api/v1/healthcode/declarations",
+            json={"temperature_c": 36.5, "colour": "green"},
+            headers=citizen.headers,
+        )
+        body = problem(response, 422, "validation_error")
+        assert body["errors"] == [{"field": "colour", "message": "not a field of this request"}]
+
     async def test_unknown_route_is_a_problem(self, api: Api) -> None:
         problem(await api.client.get("/api/v1/nowhere"), 404, "not_found")
 
