@@ -7,28 +7,22 @@ so that a receiver can drop duplicates. Only 5xx, 429 and timeouts or connection
 are retried; any other answer is final.
 
 The URL was checked when it was registered, but a name can be made to resolve elsewhere
-later (DNS rebinding). So the host is resolved again at every send, every address must be
-one we may call (`app.net.may_call`), and the request goes to the checked address itself,
-with the name in `Host` and in TLS (SNI and certificate check).
+later (DNS rebinding): every send resolves and checks it again (`app.outbound.pin`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import msgspec
 
-from app.net import loopback_receivers, may_call
+from app.outbound import Pinned, Refused, pin
 from notifications._util import short_error
 
 SIGNATURE_HEADER = "CityBrain-Signature"
@@ -60,39 +54,11 @@ def classify(status_code: int) -> Outcome:
     return Outcome(ok=False, retry=retry, status_code=status_code, error=f"HTTP {status_code}")
 
 
-async def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to (the tests put their own names here)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
-
-
-@dataclass(frozen=True)
-class _Pinned:
-    url: str  # the URL with the checked address in place of the name
-    host: str  # the Host header
-    sni: str | None  # the name TLS must present and verify, for https
-
-
-async def _pin(url: str) -> _Pinned | Outcome:
-    parts = urlsplit(url)
-    name = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+async def _pin(url: str) -> Pinned | Outcome:
     try:
-        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in await resolve(name, port)]
-    except (OSError, ValueError) as exc:
-        return Outcome(ok=False, retry=True, error=short_error(f"resolve: {exc}"))
-    if not addresses:
-        return Outcome(ok=False, retry=True, error="resolve: no address")
-    loopback = loopback_receivers()
-    if not all(may_call(address, allow_loopback=loopback) for address in addresses):
-        refused = "refused: the host resolves to a private address"
-        return Outcome(ok=False, retry=False, error=refused)
-    chosen = addresses[0]
-    literal = f"[{chosen}]" if chosen.version == 6 else str(chosen)
-    netloc = f"{literal}:{parts.port}" if parts.port else literal
-    host = f"{name}:{parts.port}" if parts.port else name
-    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    return _Pinned(pinned, host, name if parts.scheme == "https" else None)
+        return await pin(url)
+    except Refused as refused:
+        return Outcome(ok=False, retry=refused.retry, error=short_error(str(refused)))
 
 
 async def post(url: str, secret: str, body: bytes, wait_seconds: float) -> Outcome:
@@ -106,7 +72,7 @@ async def post(url: str, secret: str, body: bytes, wait_seconds: float) -> Outco
         "User-Agent": "CityBrain-Webhooks/1",
         SIGNATURE_HEADER: signature(secret, int(time.time()), body),
     }
-    extensions = {"sni_hostname": target.sni} if target.sni else None
+    extensions = target.extensions
     try:
         async with httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False) as client:
             response = await client.post(

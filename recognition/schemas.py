@@ -15,16 +15,25 @@ class Jwks(msgspec.Struct):
     keys: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=10)]
 
 
+JwksUrl = Annotated[
+    str, msgspec.Meta(min_length=8, max_length=500, pattern=r"^https?://\S+$(?!\n)")
+]
+
+
 class CityIssuerIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The keys pasted (`jwks`), or fetched from `jwks_url` now and every hour after."""
+
     iss: Iss
     region: Region
-    jwks: Jwks  # pasted from the issuer's /.well-known/jwks.json
+    jwks: Jwks | None = None  # the issuer's /.well-known/jwks.json, pasted
+    jwks_url: JwksUrl | None = None  # where to fetch it (https://)
 
 
 class CityIssuerOut(msgspec.Struct):
     iss: str
     region: str
     jwks: dict[str, Any]
+    jwks_url: str | None = None
 
 
 class DscEntry(msgspec.Struct):

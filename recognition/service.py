@@ -8,6 +8,7 @@ rather than overwriting the other."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -18,9 +19,11 @@ import msgspec
 from app.database import atomic, fetch, fetch_one
 from healthcode.clock import clock
 from recognition.errors import IssuerNotTrusted, TrustEntryInvalid, TrustListBusy
+from recognition.jwks_fetch import JwksUnavailable, check_url, fetch_jwks
 from recognition.schemas import AcceptanceRules, CityIssuerIn, DscImportIn
 from recognition.trust import TrustList, TrustListInvalid, from_document, parse_certificate
 
+log = logging.getLogger("citybrain.recognition")
 RELOAD_SECONDS = 30.0
 _RETRIES = 3
 _EMPTY: dict[str, Any] = {
@@ -72,15 +75,58 @@ def _without_city(document_: dict[str, Any], iss: str) -> list[dict[str, Any]]:
 
 
 async def put_city(actor_id: str, data: CityIssuerIn) -> dict[str, Any]:
-    """Add (or replace the keys of) another City Brain issuer."""
+    """Add (or replace the keys of) another City Brain issuer; keys given by URL are fetched
+    now (so that a wrong URL is a 422 at once), and again every hour by `refresh_city_keys`."""
+    if data.jwks is None and data.jwks_url is None:
+        raise TrustEntryInvalid("Give the issuer's `jwks`, or a `jwks_url` to fetch it from.")
+    try:
+        if data.jwks_url is not None:
+            check_url(data.jwks_url)
+        jwks = (
+            msgspec.to_builtins(data.jwks)
+            if data.jwks is not None
+            else await fetch_jwks(str(data.jwks_url))
+        )
+    except JwksUnavailable as exc:
+        raise TrustEntryInvalid(str(exc)) from None
+    entry: dict[str, Any] = {"iss": data.iss, "region": data.region, "jwks": jwks}
+    if data.jwks_url is not None:
+        entry["jwks_url"] = data.jwks_url
 
     def edit(current: dict[str, Any]) -> None:
-        current["city_issuers"] = [
-            *_without_city(current, data.iss),
-            {"iss": data.iss, "region": data.region, "jwks": msgspec.to_builtins(data.jwks)},
-        ]
+        current["city_issuers"] = [*_without_city(current, data.iss), entry]
 
     return await _write(actor_id, "city_put", edit)
+
+
+async def refresh_city_keys() -> int:
+    """Fetch the JWKS of every issuer that has a URL; write a new version for those whose
+    keys changed. A fetch that fails keeps the keys in force (a city being unreachable for an
+    hour must not make its citizens' codes unreadable here). Returns the issuers updated."""
+    updated = 0
+    for entry in await city_issuers():
+        url = entry.get("jwks_url")
+        if not url:
+            continue
+        try:
+            jwks = await fetch_jwks(url)
+        except JwksUnavailable as exc:
+            log.warning("trust list: keys of %s not refreshed: %s", entry["iss"], exc)
+            continue
+        if jwks == entry["jwks"]:
+            continue
+
+        def edit(
+            current: dict[str, Any], iss: str = entry["iss"], at: str = url, new: Any = jwks
+        ) -> None:
+            for issuer in current["city_issuers"]:
+                if issuer["iss"] == iss and issuer.get("jwks_url") == at:
+                    issuer["jwks"] = new
+
+        await _write("scheduler", "city_jwks_refreshed", edit)
+        log.info("trust list: new keys of %s", entry["iss"])
+        updated += 1
+    return updated
 
 
 async def remove_city(actor_id: str, iss: str) -> None:

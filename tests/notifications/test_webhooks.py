@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from app import outbound
 from notifications import webhooks
 from tests.helpers import Api
 from tests.notifications.conftest import FakeApps, ReceiverFactory
@@ -138,7 +139,7 @@ class TestAddressesAtSendTime:
                 raise OSError(f"no such host in this test: {host}")
             return answers[host]
 
-        monkeypatch.setattr(webhooks, "resolve", resolve)
+        monkeypatch.setattr(outbound, "resolve", resolve)
 
     async def test_a_name_is_sent_to_the_address_it_was_checked_at(
         self,
