@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
+
 from app.database import atomic, fetch, fetch_one, is_postgres
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.jobs import enqueue_after_commit
@@ -412,3 +414,19 @@ async def resolve_code(code: str) -> CodeCheck:
     if colour is None:
         return CodeCheck(None, None, "unknown_person")
     return CodeCheck(verified.citizen_id, colour, None)  # type: ignore[arg-type]
+
+
+async def sign_detached(payload: bytes) -> str:
+    """A JWS over `payload` with it detached (RFC 7515 appendix F: `header..signature`), by
+    the active code-signing key: whoever trusts our codes (other cities, our gates) verifies
+    documents we publish with the same `/.well-known/jwks.json`."""
+    from healthcode.keys import signing_key
+
+    kid, key = await signing_key()
+    # PyJWT's own `is_payload_detached` signs the unencoded payload (RFC 7797, `b64: false`),
+    # which few verifiers take: sign the usual way, then leave the payload out.
+    signed: str = jwt.api_jws.encode(
+        payload, key, algorithm="ES256", headers={"kid": kid, "typ": None}
+    )
+    protected, _, signature = signed.split(".")
+    return f"{protected}..{signature}"

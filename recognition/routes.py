@@ -6,13 +6,18 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody
 
+from healthcode.service import sign_detached
 from identity.auth import CitizenPrincipal, GatePrincipal, gate_dependency, health_admin_dependency
 from recognition import service
 from recognition.errors import IssuerNotTrusted, TrustEntryInvalid, TrustListBusy
 from recognition.schemas import AcceptanceRules, CityIssuerIn, DscImportIn, TrustListOut
+
+SIGNATURE_HEADER = "Trust-List-Signature"
 
 
 def _out(document: dict[str, Any]) -> TrustListOut:
@@ -75,16 +80,31 @@ class GateTrustListController(Controller):
     tags = ["mutual recognition"]
     dependencies = gate_dependency
 
-    @get("/", summary="The whole trust list, for verifying offline (ETag / If-None-Match)")
+    @get(
+        "/",
+        summary="The whole trust list, for verifying offline (ETag / If-None-Match)",
+        description="`Trust-List-Signature` is a JWS of the body with the payload detached "
+        "(`header..signature`, ES256), by a key of `/.well-known/jwks.json`.",
+        responses={200: ResponseSpec(TrustListOut, description="The list, signed")},
+        response_headers=[
+            ResponseHeader(
+                name=SIGNATURE_HEADER,
+                documentation_only=True,
+                description="JWS of the body, payload detached",
+            )
+        ],
+    )
     async def download(
         self, gate: NamedDependency[GatePrincipal], request: Request[Any, Any, Any]
-    ) -> Response[TrustListOut | None]:
+    ) -> Response[bytes]:
         document = await service.document()
         tag = service.etag(document)
         headers = {"ETag": tag, "Cache-Control": "no-cache"}
         if request.headers.get("if-none-match") == tag:
-            return Response(None, status_code=304, headers=headers)
-        return Response(_out(document), headers=headers)
+            return Response(b"", status_code=304, headers=headers)
+        body = msgspec.json.encode(_out(document))
+        headers[SIGNATURE_HEADER] = await sign_detached(body)
+        return Response(body, headers=headers, media_type="application/json")
 
 
 route_handlers = [TrustListAdminController, GateTrustListController]

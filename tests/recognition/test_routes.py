@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from joserfc import jws
+from joserfc.errors import BadSignatureError
+from joserfc.jwk import KeySet
+
+from app.security import b64url as _b64url
 from tests.app.portal import db_fetch
 from tests.helpers import Api, bearer, problem
 from tests.recognition import factory as f
@@ -134,6 +140,26 @@ class TestShowTrustList:
 
 
 class TestGateTrustList:
+    async def test_the_list_is_signed_with_a_key_of_our_jwks(self, api: Api) -> None:
+        """An independent JOSE library verifies the detached JWS over the exact body."""
+        gate = await api.gate()
+        response = await api.client.get(GATE, headers=gate.headers)
+        assert response.status_code == 200, response.text
+        signed = response.headers["trust-list-signature"]
+        protected, empty, signature = signed.split(".")
+        assert empty == ""  # the payload is detached: it is the body
+        published = (await api.client.get("/.well-known/jwks.json")).json()
+        keys = KeySet.import_key_set(published)
+        attached = f"{protected}.{_b64url(response.content)}.{signature}"
+        verified = jws.deserialize_compact(attached, keys, algorithms=["ES256"])
+        assert verified.payload == response.content
+        assert verified.protected["kid"] in {k["kid"] for k in published["keys"]}
+        tampered = response.content.replace(b'"version"', b'"versiom"')
+        with pytest.raises(BadSignatureError):
+            jws.deserialize_compact(
+                f"{protected}.{_b64url(tampered)}.{signature}", keys, algorithms=["ES256"]
+            )
+
     async def test_download_with_etag(self, api: Api) -> None:
         headers = await health_admin(api)
         await api.client.post(CITIES, json=f.city().entry(), headers=headers)
