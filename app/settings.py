@@ -46,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     code_verifier: Literal["process", "inline"] = "process"
     # The `iss` our health codes carry: other cities trust it with our JWKS (mutual recognition).
     code_issuer: str = "https://citybrain.hangzhou.example"
+    # A PEM certificate: when set, an imported EU DSC list must carry a detached signature by
+    # its key (`Trust-List-Signature`), as national backends sign the lists they publish.
+    dsc_trust_anchor: str = ""
     # Observability (docs/operations.md): log lines as JSON or text (empty: text in dev, JSON
     # otherwise), their level, a line per request, and the bearer token /metrics asks for.
     log_format: Literal["", "json", "text"] = ""
@@ -95,6 +98,7 @@ _ENV_MAP: dict[str, str] = {
     "CITYBRAIN_SCHEDULER": "scheduler",
     "CITYBRAIN_CODE_VERIFIER": "code_verifier",
     "CITYBRAIN_CODE_ISSUER": "code_issuer",
+    "CITYBRAIN_DSC_TRUST_ANCHOR": "dsc_trust_anchor",
     "CITYBRAIN_LOG_FORMAT": "log_format",
     "CITYBRAIN_LOG_LEVEL": "log_level",
     "CITYBRAIN_ACCESS_LOG": "access_log",
@@ -134,6 +138,13 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     ):
         if getattr(settings, _ENV_MAP[var]) < 1:
             raise SettingsError(f"{var} must be at least 1")
+    if settings.dsc_trust_anchor:
+        from recognition.anchor import AnchorInvalid, load_anchor
+
+        try:
+            load_anchor(settings.dsc_trust_anchor)
+        except AnchorInvalid as exc:
+            raise SettingsError(f"CITYBRAIN_DSC_TRUST_ANCHOR: {exc}") from None
     if settings.database_url and not (
         settings.uses_postgres or settings.database_url.startswith("sqlite:///")
     ):

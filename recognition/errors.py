@@ -15,3 +15,7 @@ class IssuerNotTrusted(NotFound):
 
 class TrustListBusy(Conflict):
     code, title = "trust_list_changed", "The trust list changed meanwhile; retry"
+
+
+class TrustListSignatureInvalid(ValidationFailed):
+    code, title = "trust_list_signature_invalid", "The list is not signed by the trust anchor"

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, HeaderParameter, JSONBody
 
 from healthcode.service import sign_detached
 from identity.auth import CitizenPrincipal, GatePrincipal, gate_dependency, health_admin_dependency
-from recognition import service
-from recognition.errors import IssuerNotTrusted, TrustEntryInvalid, TrustListBusy
+from recognition import anchor, service
+from recognition.errors import (
+    IssuerNotTrusted,
+    TrustEntryInvalid,
+    TrustListBusy,
+    TrustListSignatureInvalid,
+)
 from recognition.schemas import AcceptanceRules, CityIssuerIn, DscImportIn, TrustListOut
 
 SIGNATURE_HEADER = "Trust-List-Signature"
@@ -57,11 +62,24 @@ class TrustListAdminController(Controller):
     @put(
         "/dsc",
         summary="Replace the EU DCC document signers (EU gateway trust-list shape)",
-        opt={"problems": [TrustEntryInvalid, TrustListBusy]},
+        description="With `CITYBRAIN_DSC_TRUST_ANCHOR` set, the body must be signed by the "
+        "anchor's key: `Trust-List-Signature` is the base64 of the signature over the body.",
+        opt={"problems": [TrustEntryInvalid, TrustListSignatureInvalid, TrustListBusy]},
     )
     async def import_dsc(
-        self, admin: NamedDependency[CitizenPrincipal], data: JSONBody[DscImportIn]
+        self,
+        admin: NamedDependency[CitizenPrincipal],
+        data: JSONBody[DscImportIn],
+        request: Request[Any, Any, Any],
+        signature: Annotated[
+            str | None,
+            HeaderParameter(name=anchor.SIGNATURE_HEADER, required=False, max_length=2048),
+        ] = None,
     ) -> TrustListOut:
+        try:
+            anchor.check(await request.body(), signature)
+        except anchor.SignatureRefused as refused:
+            raise TrustListSignatureInvalid(str(refused)) from None
         return _out(await service.import_dsc(admin.citizen_id, data))
 
     @put(
