@@ -9,6 +9,7 @@ verified citizens with a green code, and loads each call open loop: one request 
 1/`rate` seconds whatever the answers, each a different guest, a fresh Idempotency-Key.
 
     .venv/bin/python bench/journeys.py [--rate 100] [--seconds 20]
+        [--database-url postgresql://…] [--redis-url redis://…]
 
 Prints, per call, p50 and p99 of the server-side time and of the client-side latency, the
 rate achieved, the server's CPU time per request (all its work, background jobs included,
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -95,9 +97,14 @@ def serve(port: int) -> None:
     uvicorn.run(timed(app), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
+ENGINE: dict[str, str] = {}  # DATABASE_URL / REDIS_URL from --database-url / --redis-url
+
+
 def server_env(data_dir: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # the figures quoted are for the embedded SQLite
+    env.pop("DATABASE_URL", None)  # SQLite unless --database-url says otherwise
+    env.pop("REDIS_URL", None)
+    env.update(ENGINE)
     env.update(
         CITYBRAIN_ENV="dev",
         CITYBRAIN_DATA_DIR=data_dir,
@@ -330,9 +337,25 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=100.0, help="requests a second")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each run")
+    parser.add_argument(
+        "--database-url", default=None, help="serve from this PostgreSQL (migrated first)"
+    )
+    parser.add_argument("--redis-url", default=None, help="and with this Redis")
     args = parser.parse_args()
+    if args.database_url:
+        ENGINE["DATABASE_URL"] = args.database_url
+    if args.redis_url:
+        ENGINE["REDIS_URL"] = args.redis_url
+    engine = "PostgreSQL" if "DATABASE_URL" in ENGINE else "SQLite"
+    print(f"database {engine}{' + Redis' if 'REDIS_URL' in ENGINE else ''}", flush=True)
     people = int(args.rate * args.seconds)
-    with tempfile.TemporaryDirectory(prefix="citybrain-journeys-") as data_dir:
+    with contextlib.ExitStack() as stack:
+        if args.database_url:  # its sealed keys stay readable across runs (bench/scan.py)
+            from bench.scan import data_dir_for
+
+            data_dir = data_dir_for(args.database_url)
+        else:
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="citybrain-j-"))
         port = free_port()
         server = start_server(data_dir, port)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)

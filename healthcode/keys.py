@@ -113,6 +113,25 @@ async def ensure_keys() -> None:
             await _insert(generation)
 
 
+async def check_sealing() -> None:
+    """At start-up: the stored keys open with this process's keyring. A database sealed with
+    another `CITYBRAIN_ID_ENC_KEY` (a copied database, a lost key, a dev data dir replaced)
+    otherwise fails every code with an opaque 500 at the first scan or declaration."""
+    from cryptography.exceptions import InvalidTag
+
+    from app.settings import SettingsError
+
+    rows = await fetch(_LIVE_ROWS)
+    try:
+        for row in rows:
+            get_keyring().open_text(row["private_sealed"], aad=_aad(row["kid"]))
+    except InvalidTag:
+        raise SettingsError(
+            "The health-code signing keys in the database were sealed with another "
+            "CITYBRAIN_ID_ENC_KEY: start with the key this database was written with."
+        ) from None
+
+
 async def rotate() -> KeySet:
     """Add a generation: next → active → previous → retired. Returns the fresh key set."""
     await ensure_keys()

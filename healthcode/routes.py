@@ -274,5 +274,6 @@ route_handlers = [
     GateScanController,
     HealthAdminController,
 ]
-on_startup = [signatures.start]  # the code-signature checker process
+# The stored keys must open with our keyring; then the code-signature checker process.
+on_startup = [keys.check_sealing, signatures.start]
 on_shutdown = [signatures.stop]

@@ -6,7 +6,12 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+
+from app.security import build_keyring
+from app.settings import Settings, SettingsError
 from healthcode import keys
 from tests.app.portal import in_app
 from tests.healthcode.conftest import declared, fresh_code, scan
@@ -62,3 +67,14 @@ class TestRotation:
         after = await published(api)
         assert after[1] == before[0]
         assert after[0] not in before
+
+
+class TestSealingCheck:
+    async def test_keys_sealed_with_another_key_stop_the_start(
+        self, api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await in_app(api.client, keys.check_sealing)  # this keyring opens them
+        stranger = build_keyring(Settings(env="test", data_dir=str(tmp_path)))
+        monkeypatch.setattr(keys, "get_keyring", lambda: stranger)
+        with pytest.raises(SettingsError, match="CITYBRAIN_ID_ENC_KEY"):
+            await in_app(api.client, keys.check_sealing)
