@@ -22,6 +22,7 @@ from typing import Any
 from litestar.serialization import encode_json
 
 from app.openapi_links import LINKS, linked_operations, openapi_path
+from app.security import b64url, ec_key_to_pem, get_keyring
 from tests.helpers import Api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,15 @@ RUN = "tests/app/stateful_run.py"
 EXAMPLES = os.environ.get("CITYBRAIN_STATEFUL_EXAMPLES", "120")
 # The run stops itself after this many seconds of exploring; the process gets more, for start-up.
 SECONDS = os.environ.get("CITYBRAIN_STATEFUL_SECONDS", "40")
+
+
+def keyring_env() -> dict[str, str]:
+    keyring = get_keyring()
+    return {
+        "CITYBRAIN_ID_HMAC_KEY": b64url(keyring.hmac_key),
+        "CITYBRAIN_ID_ENC_KEY": b64url(keyring.enc_key),
+        "CITYBRAIN_TOKEN_SIGNING_KEY": ec_key_to_pem(keyring.signing_key),
+    }
 
 
 def run_state_machine(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], Any]:
@@ -39,6 +49,9 @@ def run_state_machine(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedP
         # The child's tests/conftest.py makes its data dir (SQLite file, keys) with mkdtemp:
         # under tmp_path, so that it is fresh and cleaned up with it.
         "TMPDIR": str(tmp_path),
+        # On PostgreSQL the child shares the suite's database: it must open what this process
+        # sealed (the health-code keys), so it gets this process's keys, not fresh ones.
+        **keyring_env(),
         "CITYBRAIN_ENV": "test",
         "CITYBRAIN_STATEFUL_EXAMPLES": EXAMPLES,
         "CITYBRAIN_STATEFUL_SECONDS": SECONDS,
