@@ -358,7 +358,16 @@ async def open_engine() -> None:
     """Open the PostgreSQL pool (on the running loop: asyncpg pools belong to one loop)."""
     engine = get_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_release)
+
+
+async def _release(connection: Any) -> None:
+    """What a connection needs before it goes back to the pool. asyncpg's default reset is a
+    round trip on every release (`RESET ALL`, `UNLISTEN *`, advisory unlocks...): a third of
+    a point read's time on a gate scan. We set no session state, listen on no channel and
+    take no advisory locks, so only an open transaction (an error path) needs ending."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 async def close_engine() -> None:
