@@ -54,8 +54,11 @@ def signer(
     not_before: datetime = T0 - timedelta(days=365),
     not_after: datetime = T0 + timedelta(days=365),
     usages: list[str] | None = None,
+    raw_usage: bytes | None = None,
     country: str = "AT",
 ) -> Signer:
+    """A self-signed document signer; `raw_usage` is the DER of an extended key usage that the
+    builder would refuse (an empty one, as the EU's vector CO15 signer carries, or garbage)."""
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
         rsa.generate_private_key(public_exponent=65537, key_size=2048)
         if rsa_key
@@ -79,6 +82,10 @@ def signer(
     if usages is not None:
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ObjectIdentifier(oid) for oid in usages]), critical=False
+        )
+    if raw_usage is not None:
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(x509.OID_EXTENDED_KEY_USAGE, raw_usage), critical=False
         )
     return Signer(key, builder.sign(key, hashes.SHA256()), country)
 

@@ -93,6 +93,30 @@ class TestEuDcc:
         dsc = f.signer(usages=[f.EKU_TEST, "1.3.6.1.5.5.7.3.2"])
         assert verify(f.dcc(f.test_statement(), dsc), _trust(dsc), T0).valid
 
+    def test_empty_usage_restricts_nothing(self) -> None:
+        """An extended key usage naming no purpose (EU vector CO15): cryptography refuses it."""
+        dsc = f.signer(raw_usage=b"\x30\x00")
+        assert verify(f.dcc(f.recovery(), dsc), _trust(dsc), T0).kind == "recovery"
+
+    def test_unreadable_usage_signs_nothing(self) -> None:
+        dsc = f.signer(raw_usage=b"\x04\x01\x00")  # an OCTET STRING where a SEQUENCE belongs
+        assert verify(f.dcc(f.vaccination(), dsc), _trust(dsc), T0).reason == "key_usage"
+
+    def test_usage_is_judged_before_the_schema(self) -> None:
+        """EU vector CO8: a test statement under a vaccination-only key fails on key usage."""
+        dsc = f.signer(usages=[f.EKU_VACCINATION])
+        broken = f.test_statement(sc=1613824496000)  # an integer where a date-time belongs
+        assert verify(f.dcc(broken, dsc), _trust(dsc), T0).reason == "key_usage"
+
+    def test_time_is_judged_before_the_schema(self) -> None:
+        """EU vectors CO16/CO17: a payload no schema accepts still fails on its clock first."""
+        dsc = f.signer()
+        broken = f.test_statement(sc=1613824496000)
+        assert verify(f.dcc(broken, dsc, exp=T0), _trust(dsc), T0).reason == "expired"
+        later = f.dcc(broken, dsc, iat=T0 + timedelta(hours=1))
+        assert verify(later, _trust(dsc), T0).reason == "not_yet_valid"
+        assert verify(f.dcc(broken, dsc), _trust(dsc), T0).reason == "schema_invalid"
+
     def test_payload_breaking_the_schema(self) -> None:
         dsc = f.signer()
         broken = f.vaccination(dn=0)  # dose numbers start at 1
