@@ -500,3 +500,28 @@ class TestExit:
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "1"
+
+
+@pytest.mark.postgres
+class TestPoolRelease:
+    """The pool skips asyncpg's reset round trip; what must still happen on release does."""
+
+    async def test_an_open_transaction_is_rolled_back_and_nothing_else_is_sent(self) -> None:
+        import os
+
+        import asyncpg
+
+        from app.database import _release
+
+        connection = await asyncpg.connect(os.environ["DATABASE_URL"])
+        try:
+            await connection.execute("CREATE TEMP TABLE release_probe (n int)")
+            await connection.execute("BEGIN")
+            await connection.execute("INSERT INTO release_probe VALUES (1)")
+            await _release(connection)
+            assert not connection.is_in_transaction()
+            assert await connection.fetchval("SELECT count(*) FROM release_probe") == 0
+            await _release(connection)  # outside a transaction: nothing to do, no error
+            assert await connection.fetchval("SELECT 1") == 1
+        finally:
+            await connection.close()
