@@ -525,3 +525,12 @@ class TestPoolRelease:
             assert await connection.fetchval("SELECT 1") == 1
         finally:
             await connection.close()
+
+
+class TestTemplates:
+    def test_postgres_placeholders_compile_as_piccolo_does(self) -> None:
+        from app.database import _pg_sql
+
+        for template, args in (("SELECT {} AS a, {} AS b", (1, "x")), ("SELECT 1", ())):
+            piccolo = QueryString(template, *args).compile_string("postgres")[0]
+            assert _pg_sql(template, len(args)) == piccolo
