@@ -24,6 +24,30 @@ MAX_INDEX_SCANS = 5000
 VENUE_WINDOWS_PER_QUERY = 40
 
 
+# Both steps are bounded by time: on PostgreSQL they read only the day partitions they need.
+VISITS = (
+    "SELECT venue_id, scanned_at FROM hc_scan WHERE citizen_id = {} AND scanned_at >= {} "
+    f"AND scanned_at <= {{}} ORDER BY scanned_at LIMIT {MAX_INDEX_SCANS}"
+)
+
+
+def near_query(
+    citizen_id: str, visits: list[tuple[str, datetime]], window: timedelta
+) -> tuple[Any, ...]:
+    """SQL and values: the others scanned at each visit's venue within ±window of it."""
+    near = " OR ".join(["(venue_id = {} AND scanned_at >= {} AND scanned_at <= {})"] * len(visits))
+    args: list[Any] = [citizen_id]
+    for venue_id, at in visits:
+        args += [venue_id, at - window, at + window]
+    # Other citizens, and holders of foreign codes (known by their keyed hash only).
+    return (
+        "SELECT id, citizen_id, subject_hash, venue_id, scanned_at FROM hc_scan WHERE "
+        "(citizen_id <> {} OR (citizen_id IS NULL AND subject_hash IS NOT NULL)) "
+        f"AND ({near})",
+        *args,
+    )
+
+
 def window_bounds(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     now = clock.now()
     end = end or now
@@ -40,31 +64,13 @@ async def find_exposures(
 ) -> list[tuple[str, Exposure]]:
     """(scan id, exposure) of everyone else scanned at a venue within ±window of the citizen's
     scans there, in (time, scan id) order."""
-    index = await fetch(
-        "SELECT venue_id, scanned_at FROM hc_scan WHERE citizen_id = {} AND scanned_at >= {} "
-        f"AND scanned_at <= {{}} ORDER BY scanned_at LIMIT {MAX_INDEX_SCANS}",
-        citizen_id,
-        start,
-        end,
-    )
+    index = await fetch(VISITS, citizen_id, start, end)
     window = timedelta(minutes=window_minutes)
     visits = [(r["venue_id"], as_utc(r["scanned_at"])) for r in index]
     found: dict[str, Exposure] = {}
     for offset in range(0, len(visits), VENUE_WINDOWS_PER_QUERY):
         chunk = visits[offset : offset + VENUE_WINDOWS_PER_QUERY]
-        near = " OR ".join(
-            ["(venue_id = {} AND scanned_at >= {} AND scanned_at <= {})"] * len(chunk)
-        )
-        args: list[Any] = [citizen_id]
-        for venue_id, at in chunk:
-            args += [venue_id, at - window, at + window]
-        # Other citizens, and holders of foreign codes (known by their keyed hash only).
-        rows = await fetch(
-            "SELECT id, citizen_id, subject_hash, venue_id, scanned_at FROM hc_scan WHERE "
-            f"(citizen_id <> {{}} OR (citizen_id IS NULL AND subject_hash IS NOT NULL)) "
-            f"AND ({near})",
-            *args,
-        )
+        rows = await fetch(*near_query(citizen_id, chunk, window))
         for row in rows:
             at = as_utc(row["scanned_at"])
             overlap = min(

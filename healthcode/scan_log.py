@@ -37,7 +37,8 @@ _VENUE, _JTI, _SOURCE, _RESULT, _REASON, _FLAGGED, _SCANNED_AT = 1, 4, 5, 6, 7, 
 
 def _insert_sql(count: int, *, skip_duplicates: bool = False) -> str:
     sql = f"INSERT INTO hc_scan ({_COLUMNS}) VALUES {', '.join([_ROW] * count)}"
-    return sql + (" ON CONFLICT (id) DO NOTHING RETURNING id" if skip_duplicates else "")
+    # No conflict target: the key is (id) on SQLite, (id, scanned_at) on partitioned PostgreSQL.
+    return sql + (" ON CONFLICT DO NOTHING RETURNING id" if skip_duplicates else "")
 
 
 def _flat(rows: list[Row]) -> list[Any]:

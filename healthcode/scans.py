@@ -21,7 +21,7 @@ from app import metrics
 from app.database import atomic, fetch, fetch_one, fetch_point
 from app.security import new_time_id
 from app.settings import get_settings
-from healthcode import codes
+from healthcode import codes, partitions
 from healthcode.clock import clock
 from healthcode.scan_log import MAX_BATCH, REPLAYED, Row, insert, purge_claims, writer
 from healthcode.schemas import OfflineResult, OfflineScanItem, Rejected, ScanOut
@@ -33,6 +33,32 @@ OFFLINE_FUTURE_SKEW = timedelta(minutes=5)
 CLAIMS_KEPT = timedelta(hours=1)
 _venues: dict[str, tuple[float, frozenset[str], bool]] = {}
 _recent_jti: dict[str, tuple[str, float]] = {}  # jti → (venue, expiry): the uncommitted window
+
+
+# "Scanned at another venue" as two probes of (jti, venue_id), not a walk over this venue's
+# own repeated scans of the code. Every record of a code lies within its lifetime (± the
+# clock skew): that bound lets PostgreSQL read only the day partitions of that lifetime.
+REPLAY_PROBE = (
+    "SELECT s.colour, s.name_masked, "
+    "EXISTS (SELECT 1 FROM hc_scan r WHERE r.jti = {} AND r.venue_id < {} "
+    "AND r.scanned_at >= {} AND r.scanned_at <= {}) "
+    "OR EXISTS (SELECT 1 FROM hc_scan r WHERE r.jti = {} AND r.venue_id > {} "
+    "AND r.scanned_at >= {} AND r.scanned_at <= {}) "
+    "AS other_venue FROM hc_status s WHERE s.citizen_id = {}"
+)
+
+
+def code_span(verified: codes.VerifiedCode) -> tuple[datetime, datetime]:
+    """When a record of this code can have been made: online from `issued_at - skew` (a
+    code from the future is refused) to `expires_at`, offline up to `expires_at + skew`."""
+    skew = timedelta(seconds=codes.CLOCK_SKEW_SECONDS)
+    return verified.issued_at - skew, verified.expires_at + skew
+
+
+def replay_probe_args(verified: codes.VerifiedCode, venue_id: str) -> tuple[Any, ...]:
+    start, end = code_span(verified)
+    jti = verified.jti
+    return (jti, venue_id, start, end, jti, venue_id, start, end, verified.citizen_id)
 
 
 async def admission(venue_id: str) -> frozenset[str]:
@@ -165,19 +191,7 @@ async def scan_code(gate: GatePrincipal, code: str) -> ScanOut:
             reason=rejected.reason,
         )
     citizen_id, jti = verified.citizen_id, verified.jti
-    # "Scanned at another venue" as two probes of (jti, venue_id), not a walk over this
-    # venue's own repeated scans of the code.
-    row = await fetch_point(
-        "SELECT s.colour, s.name_masked, "
-        "EXISTS (SELECT 1 FROM hc_scan r WHERE r.jti = {} AND r.venue_id < {}) "
-        "OR EXISTS (SELECT 1 FROM hc_scan r WHERE r.jti = {} AND r.venue_id > {}) "
-        "AS other_venue FROM hc_status s WHERE s.citizen_id = {}",
-        jti,
-        gate.venue_id,
-        jti,
-        gate.venue_id,
-        citizen_id,
-    )
+    row = await fetch_point(REPLAY_PROBE, *replay_probe_args(verified, gate.venue_id))
     if row is None:
         return await _answer(
             gate,
@@ -374,14 +388,22 @@ async def _known_people(rows: dict[str, Row], rejected: list[Rejected]) -> dict[
 async def _flag_replays(rows: dict[str, Row], venue_id: str) -> dict[str, Row]:
     """Flag an offline record whose code was used at another venue (no denial: it is past)."""
     jtis = sorted({row[4] for row in rows.values() if row[4] is not None})
+    if not jtis:
+        return rows
+    # A record of the same code lies within a lifetime (+ skews) of each offline scan of it.
+    reach = timedelta(seconds=codes.LIFETIME_SECONDS + 2 * codes.CLOCK_SKEW_SECONDS)
+    times = [row[10] for row in rows.values() if row[4] is not None]
+    earliest, latest = min(times) - reach, max(times) + reach
     elsewhere: set[str] = set()
     for start in range(0, len(jtis), 500):
         chunk = jtis[start : start + 500]
         found = await fetch(
             f"SELECT DISTINCT jti FROM hc_scan WHERE jti IN ({_marks(len(chunk))}) "
-            "AND venue_id <> {}",
+            "AND venue_id <> {} AND scanned_at >= {} AND scanned_at <= {}",
             *chunk,
             venue_id,
+            earliest,
+            latest,
         )
         elsewhere.update(r["jti"] for r in found)
     return {k: (row[:9] + (row[4] in elsewhere,) + row[10:]) for k, row in rows.items()}
@@ -391,18 +413,29 @@ async def purge_expired(
     now: datetime | None = None, retention_days: int | None = None, chunk: int = 5000
 ) -> int:
     """Delete scan records past the retention period (CITYBRAIN_SCAN_RETENTION_DAYS), a chunk
-    per transaction; declarations, visits and check-ins go after max(retention, 14 days)."""
+    per transaction; declarations, visits and check-ins go after max(retention, 14 days).
+    On partitioned PostgreSQL the days that ended before the cutoff are dropped whole; only
+    the day the cutoff falls in and the default partition are deleted from by rows."""
     now = now or clock.now()
     retention = timedelta(days=retention_days or get_settings().scan_retention_days)
     cutoff = now - retention
     purged = 0
+    delete = (
+        "DELETE FROM hc_scan WHERE id IN (SELECT id FROM hc_scan WHERE scanned_at < {} "
+        f"LIMIT {int(chunk)}) RETURNING id"
+    )
+    if await partitions.is_partitioned():
+        purged, _ = await partitions.drop_expired(cutoff)
+        # The key is (id, scanned_at), and the time bound keeps both scans to the partitions
+        # left below the cutoff (the cutoff's own day and the default one).
+        delete = (
+            "DELETE FROM hc_scan WHERE scanned_at < {} AND (id, scanned_at) IN "
+            "(SELECT id, scanned_at FROM hc_scan WHERE scanned_at < {} "
+            f"LIMIT {int(chunk)}) RETURNING id"
+        )
     while True:
         async with atomic():
-            rows = await fetch(
-                "DELETE FROM hc_scan WHERE id IN (SELECT id FROM hc_scan WHERE scanned_at < {} "
-                f"LIMIT {int(chunk)}) RETURNING id",
-                cutoff,
-            )
+            rows = await fetch(delete, *([cutoff] * delete.count("{}")))
         purged += len(rows)
         if len(rows) < chunk:
             break

@@ -1,4 +1,5 @@
-"""Health-code jobs: recomputing the visitors of a newly risky region, purging the scan log."""
+"""Health-code jobs: recomputing the visitors of a newly risky region, purging the scan log,
+creating the scan log's day partitions ahead (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,15 @@ async def purge_scan_log() -> None:
 
     purged = await purge_expired()
     log.info("scan log purge: %d records past retention", purged)
+
+
+@periodic(3600)
+async def create_scan_partitions() -> None:
+    """Create the scan log's partitions for today and the next 7 days (PostgreSQL; idempotent:
+    hourly, so a missed run or a lock timeout is caught up long before the day starts)."""
+    from healthcode.clock import clock
+    from healthcode.partitions import ensure_ahead
+
+    created = await ensure_ahead(clock.now())
+    if created:
+        log.info("scan log partitions created: %s", ", ".join(created))
