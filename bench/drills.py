@@ -100,13 +100,17 @@ def run_one(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument(
         "--database-url", default="postgresql://postgres:postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--only", nargs="*", default=None, help="drill names to run")
-    parser.add_argument("--keep", action="store_true", help="keep each drill's data directory and logs")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep each drill's data directory and logs"
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     if urlparse(args.database_url).hostname in ("127.0.0.1", "localhost"):

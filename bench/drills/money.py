@@ -59,7 +59,13 @@ async def _client(
         if rng.random() < 0.5:
             path = f"/api/v1/apps/wallet/holds/{hold_id}/capture"
             capture = {"amount": rng.randrange(1, body["amount"] + 1)}
-            tally.record("POST", path, capture, second, await lb.send("POST", path, json=capture, headers=second))
+            tally.record(
+                "POST",
+                path,
+                capture,
+                second,
+                await lb.send("POST", path, json=capture, headers=second),
+            )
         else:
             path = f"/api/v1/apps/wallet/holds/{hold_id}/void"
             tally.record("POST", path, None, second, await lb.send("POST", path, headers=second))
@@ -89,9 +95,14 @@ async def _ledger_problems(database_url: str, slug: str) -> list[str]:
     )
     for line in lines:
         if line["held"] + line["outstanding"] > line["credit_limit"]:
-            problems.append(f"a credit line is overspent: {line['held']}+{line['outstanding']} > {line['credit_limit']}")
+            problems.append(
+                f"a credit line is overspent: {line['held']}+{line['outstanding']}"
+                f" > {line['credit_limit']}"
+            )
         if line["held"] != line["open_holds"]:
-            problems.append(f"a credit line holds {line['held']}, its open holds {line['open_holds']}")
+            problems.append(
+                f"a credit line holds {line['held']}, its open holds {line['open_holds']}"
+            )
     twice = await query(
         database_url,
         "SELECT memo, COUNT(*) AS n FROM wallet_hold WHERE miniapp = $1 GROUP BY memo "
@@ -145,14 +156,21 @@ async def run(cluster: Cluster) -> tuple[bool, str]:
     mismatched = 0
     try:
         for call in tally.calls:
-            again = await survivor.send(call.method, call.path, json=call.body, headers=call.headers)
-            if (again.status, again.body) != (call.answer.status, call.answer.body) or not again.replayed:
+            again = await survivor.send(
+                call.method, call.path, json=call.body, headers=call.headers
+            )
+            if (again.status, again.body) != (
+                call.answer.status,
+                call.answer.body,
+            ) or not again.replayed:
                 mismatched += 1
     finally:
         await survivor.close()
         await lb.close()
     if mismatched:
-        problems.append(f"{mismatched} of {len(tally.calls)} keys answered differently the second time")
+        problems.append(
+            f"{mismatched} of {len(tally.calls)} keys answered differently the second time"
+        )
     statuses: dict[int, int] = {}
     for call in tally.calls:
         statuses[call.answer.status] = statuses.get(call.answer.status, 0) + 1

@@ -59,7 +59,9 @@ class Receiver:
 
 async def _undelivered(database_url: str) -> tuple[int, int]:
     """(events not yet dispatched, deliveries not yet sent)."""
-    events = await query(database_url, "SELECT COUNT(*) AS n FROM outbox_event WHERE status <> 'done'")
+    events = await query(
+        database_url, "SELECT COUNT(*) AS n FROM outbox_event WHERE status <> 'done'"
+    )
     deliveries = await query(
         database_url, "SELECT COUNT(*) AS n FROM notification_delivery WHERE status <> 'sent'"
     )
@@ -149,7 +151,7 @@ async def worker_killed(cluster: Cluster) -> tuple[bool, str]:
         if refused:
             return False, f"{len(refused)} set-up calls refused: {refused[:3]}"
         deadline = time.monotonic() + 20
-        while len(receiver.seen) < 5 and time.monotonic() < deadline:
+        while len(receiver.seen) < 5 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         if not receiver.seen:
             return False, "the first worker delivered no webhook in 20 s"
@@ -175,7 +177,11 @@ async def worker_killed(cluster: Cluster) -> tuple[bool, str]:
     )
     if drained is None:
         left = await _undelivered(cluster.database_url)
-        return False, f"not drained 60 s after the new worker: {left[0]} events, {left[1]} deliveries left; {detail}"
+        return (
+            False,
+            f"not drained 60 s after the new worker: {left[0]} events, "
+            f"{left[1]} deliveries left; {detail}",
+        )
     if lost:
         return False, f"{lost} webhook events never reached the receiver; {detail}"
     if sms_lines < counts.get("sms", 0):

@@ -190,7 +190,9 @@ class Cluster:
 
     database_url: str
     redis_url: str
-    data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="citybrain-drill-")))
+    data_dir: Path = field(
+        default_factory=lambda: Path(tempfile.mkdtemp(prefix="citybrain-drill-"))
+    )
     procs: list[Proc] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
     redis: RedisServer | None = None  # set when the drill may stop and start Redis
@@ -266,7 +268,7 @@ class Cluster:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-async def wait_live(proc: Proc, timeout: float = 60.0) -> None:
+async def wait_live(proc: Proc, timeout: float = 60.0) -> None:  # noqa: ASYNC109
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=proc.base, timeout=2) as http:
         while time.monotonic() < deadline:

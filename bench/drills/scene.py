@@ -120,7 +120,9 @@ async def external_app(
     return App(slug, made["client_id"], made["client_secret"])
 
 
-async def connect(http: httpx.AsyncClient, app: App, citizen_headers: dict[str, str]) -> dict[str, str]:
+async def connect(
+    http: httpx.AsyncClient, app: App, citizen_headers: dict[str, str]
+) -> dict[str, str]:
     """The citizen grants the app wallet.charge; the app's token for that citizen."""
     granted = _ok(
         await http.post(
