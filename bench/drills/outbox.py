@@ -194,6 +194,5 @@ async def worker_killed(cluster: Cluster) -> tuple[bool, str]:
 
 
 async def redis_down(cluster: Cluster) -> tuple[bool, str]:
-    assert cluster.redis is not None
-    ...
+    """Not written yet: reported as failed, so that nobody takes it for passing."""
     return False, "not written yet"
