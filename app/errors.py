@@ -240,6 +240,23 @@ def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[Proble
     )
 
 
+def _database_down(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """The database refused or dropped the connection (down, restarting, shutting down): a
+    503 at once, so that clients retry (with their Idempotency-Key) instead of waiting. The
+    pool replaces dead connections on the next acquire, so the process recovers by itself.
+    An asyncpg InterfaceError that is not about a closed connection is our bug: a 500."""
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" not in str(exc):
+        return _internal(_, exc)
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return problem_response(
+        503,
+        "unavailable",
+        "Service unavailable",
+        "The database is unavailable; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _internal(_: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
     return problem_response(
@@ -253,6 +270,10 @@ exception_handlers: ExceptionHandlersMap = {
     HTTPException: _from_http,
     RecursionError: _too_deep,
     asyncpg.DataError: _unstorable,  # SQLSTATE class 22, "data exception"
+    asyncpg.PostgresConnectionError: _database_down,  # the connection broke mid-statement
+    asyncpg.exceptions.OperatorInterventionError: _database_down,  # 57P01 shutdown, 57P03
+    asyncpg.InterfaceError: _database_down,  # "connection is closed"
+    ConnectionError: _database_down,  # refused or reset while the pool reconnects
     OverflowError: _unstorable,  # SQLite: an integer beyond 64 bits; dates beyond year 9999
     Exception: _internal,
 }

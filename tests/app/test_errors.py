@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, cast
 
+import asyncpg
 import httpx
 import msgspec
 import pytest
@@ -86,6 +87,21 @@ async def overflow() -> None:
     raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
 
+_DOWN: dict[str, Exception] = {
+    "shutting-down": asyncpg.exceptions.AdminShutdownError("terminating connection"),
+    "starting-up": asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+    "dropped": asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+    "closed": asyncpg.InterfaceError("connection is closed"),
+    "refused": ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"),
+    "misused": asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
+}
+
+
+@get("/database/{how:str}")
+async def database_down(how: FromPath[str]) -> None:
+    raise _DOWN[how]
+
+
 @get("/plain")
 async def plain() -> dict[str, str]:
     return {"ok": "yes"}
@@ -109,7 +125,7 @@ class Shop(Controller):
 @pytest.fixture(scope="module")
 async def tiny() -> AsyncIterator[httpx.AsyncClient]:
     app = Litestar(
-        [order, show, crash, overflow, plain, Shop],
+        [order, show, crash, overflow, database_down, plain, Shop],
         exception_handlers=exception_handlers,
         plugins=[ProblemDocsPlugin()],
         request_max_body_size=1024,
@@ -207,6 +223,23 @@ class TestProblemResponses:
         assert "hunter2" not in response.text and "13800000000" not in response.text
         assert body["detail"] == "Something went wrong on our side."
         assert "RuntimeError" in caplog.text
+
+    @pytest.mark.parametrize(
+        "how", ["shutting-down", "starting-up", "dropped", "closed", "refused"]
+    )
+    async def test_a_database_that_is_down_is_a_503_at_once(
+        self, tiny: httpx.AsyncClient, how: str
+    ) -> None:
+        response = await tiny.get(f"/database/{how}")
+        body = problem(response, 503, "unavailable")
+        assert response.headers["Retry-After"] == "1"
+        assert "5432" not in response.text and "Traceback" not in response.text
+        assert body["detail"] == "The database is unavailable; retry shortly."
+
+    async def test_a_misused_connection_is_our_bug_not_an_outage(
+        self, tiny: httpx.AsyncClient
+    ) -> None:
+        problem(await tiny.get("/database/misused"), 500, "internal_error")
 
     async def test_a_value_the_database_cannot_store(self, tiny: httpx.AsyncClient) -> None:
         body = problem(await tiny.get("/overflow"), 422, "validation_error")
