@@ -273,6 +273,9 @@ exception_handlers: ExceptionHandlersMap = {
     asyncpg.PostgresConnectionError: _database_down,  # the connection broke mid-statement
     asyncpg.exceptions.OperatorInterventionError: _database_down,  # 57P01 shutdown, 57P03
     asyncpg.InterfaceError: _database_down,  # "connection is closed"
+    # The server's termination message arriving mid-statement leaves asyncpg's protocol in
+    # a state it reports as this (seen in the postgres_restarted drill); the pool drops it.
+    asyncpg.exceptions.InternalClientError: _database_down,
     ConnectionError: _database_down,  # refused or reset while the pool reconnects
     OverflowError: _unstorable,  # SQLite: an integer beyond 64 bits; dates beyond year 9999
     Exception: _internal,

@@ -38,10 +38,7 @@ async def run(cluster: Cluster) -> tuple[bool, str]:
             codes.append(await scene.declare(a, citizen))
         # Each code at venue A through process A and at venue B through process B, all at once.
         raced = await asyncio.gather(
-            *(
-                asyncio.gather(_scan(a, gate_a, code), _scan(b, gate_b, code))
-                for code in codes
-            )
+            *(asyncio.gather(_scan(a, gate_a, code), _scan(b, gate_b, code)) for code in codes)
         )
     problems = []
     outcomes: Counter[str] = Counter()

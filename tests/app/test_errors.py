@@ -93,6 +93,9 @@ _DOWN: dict[str, Exception] = {
     "dropped": asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
     "closed": asyncpg.InterfaceError("connection is closed"),
     "refused": ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"),
+    "mid-statement": asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    ),
     "misused": asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
 }
 
@@ -225,7 +228,7 @@ class TestProblemResponses:
         assert "RuntimeError" in caplog.text
 
     @pytest.mark.parametrize(
-        "how", ["shutting-down", "starting-up", "dropped", "closed", "refused"]
+        "how", ["shutting-down", "starting-up", "dropped", "closed", "refused", "mid-statement"]
     )
     async def test_a_database_that_is_down_is_a_503_at_once(
         self, tiny: httpx.AsyncClient, how: str
