@@ -52,13 +52,28 @@ def _run(host: str, port: int, workers: int) -> None:
 
 
 def _worker() -> None:
+    import logging
+    import time
+
     from arq.worker import run_worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import WatchError
 
     from app.logs import configure_logging
     from app.worker import WorkerSettings
 
     configure_logging()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    try:
+        run_worker(WorkerSettings)  # type: ignore[arg-type]
+    except (WatchError, RedisConnectionError) as exc:
+        # arq's poll loop gives up on a connection lost inside a pipeline (seen in the
+        # redis_down_20s drill): start afresh in this same process, so that the worker rides
+        # a Redis outage out without a supervisor. Jobs it held are run again (at least once).
+        logging.getLogger("citybrain.worker").warning(
+            "lost Redis (%s); restarting the worker", type(exc).__name__
+        )
+        time.sleep(1.0)
+        os.execv(sys.executable, [sys.executable, "-m", "app.cli", "worker"])  # noqa: S606
 
 
 def _seed_demo() -> None:

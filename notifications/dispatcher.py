@@ -143,36 +143,38 @@ async def _record_event_failure(event_id: str, exc: BaseException) -> None:
 # Catching up ------------------------------------------------------------------------------
 
 
-async def due_events(before: datetime, limit: int = 500) -> list[str]:
-    rows = await fetch(
-        "SELECT id FROM outbox_event WHERE status = 'pending' AND next_attempt_at <= {} "
-        "ORDER BY next_attempt_at LIMIT {}",
+async def _due(table: str, before: datetime, limit: int) -> list[dict[str, Any]]:
+    return await fetch(
+        f"SELECT id, next_attempt_at FROM {table} "  # noqa: S608 (one of our two tables)
+        "WHERE status = 'pending' AND next_attempt_at <= {} ORDER BY next_attempt_at LIMIT {}",
         before,
         limit,
     )
-    return [row["id"] for row in rows]
+
+
+async def due_events(before: datetime, limit: int = 500) -> list[str]:
+    return [row["id"] for row in await _due("outbox_event", before, limit)]
 
 
 async def due_deliveries(before: datetime, limit: int = 500) -> list[str]:
-    rows = await fetch(
-        "SELECT id FROM notification_delivery WHERE status = 'pending' AND next_attempt_at <= {} "
-        "ORDER BY next_attempt_at LIMIT {}",
-        before,
-        limit,
-    )
-    return [row["id"] for row in rows]
+    return [row["id"] for row in await _due("notification_delivery", before, limit)]
 
 
 async def sweep() -> int:
-    """Queue jobs for every event and delivery that is due but was not (or no longer) queued."""
+    """Queue jobs for every event and delivery that is due but was not (or no longer) queued.
+
+    Each job id names the row and its next attempt, so a row still waiting in the queue from
+    the last sweep is not queued again (a backlog after a Redis outage would otherwise be
+    queued once per sweep, and drain ever slower); a row whose attempt failed has a new next
+    attempt, so a new id."""
     before = now() - SWEEP_GRACE
     queued = 0
-    for event_id in await due_events(before):
-        await enqueue(DISPATCH_TASK, event_id=event_id)
-        queued += 1
-    for delivery_id in await due_deliveries(before):
-        await enqueue(DELIVER_TASK, delivery_id=delivery_id)
-        queued += 1
+    for task, table in ((DISPATCH_TASK, "outbox_event"), (DELIVER_TASK, "notification_delivery")):
+        argument = "event_id" if task == DISPATCH_TASK else "delivery_id"
+        for row in await _due(table, before, 500):
+            job_id = f"sweep:{table}:{row['id']}:{row['next_attempt_at']}"
+            await enqueue(task, job_id, **{argument: row["id"]})
+            queued += 1
     return queued
 
 

@@ -92,6 +92,38 @@ class TestSweep:
         await settle(api)
         assert await inbox_ids(api, citizen.headers) == [event_id]
 
+    async def test_a_row_still_queued_is_not_queued_again_by_the_next_sweep(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """After a Redis outage the backlog is swept every few seconds while the workers work
+        it off: each sweep must name the same job, so that the queue holds each row once."""
+        citizen = await api.citizen()
+
+        async def queue_down(*args: object, **kwargs: object) -> None:
+            raise ConnectionError("redis is down")
+
+        monkeypatch.setattr("app.jobs.enqueue", queue_down)
+        event_id = await publish_event(api, "wallet.overdue", citizen.id)
+        queued: list[tuple[object, object]] = []
+
+        async def record(task: object, job_id: object = None, **kwargs: object) -> None:
+            if kwargs.get("event_id") == event_id:
+                queued.append((task, job_id))
+
+        monkeypatch.setattr(dispatcher, "enqueue", record)
+        for minute in (1, 1, 2):  # two sweeps of one state, then a retry's new next attempt
+            await sql(
+                api,
+                "UPDATE outbox_event SET next_attempt_at = {} WHERE id = {}",
+                datetime(2000, 1, 1, 0, minute, tzinfo=UTC),
+                event_id,
+            )
+            await in_app(api, dispatcher.sweep)
+        assert len(queued) == 3 and all(task == dispatcher.DISPATCH_TASK for task, _ in queued)
+        first, second, after_retry = (job_id for _, job_id in queued)
+        assert first is not None and first == second
+        assert after_retry != first
+
 
 class TestRetriesAndDeadLetters:
     async def test_a_failing_dispatch_backs_off_then_dies_then_replays(
