@@ -160,6 +160,12 @@ async def due_deliveries(before: datetime, limit: int = 500) -> list[str]:
     return [row["id"] for row in await _due("notification_delivery", before, limit)]
 
 
+_SWEPT = (
+    (DISPATCH_TASK, "outbox_event", "event_id"),
+    (DELIVER_TASK, "notification_delivery", "delivery_id"),
+)
+
+
 async def sweep() -> int:
     """Queue jobs for every event and delivery that is due but was not (or no longer) queued.
 
@@ -169,8 +175,7 @@ async def sweep() -> int:
     attempt, so a new id."""
     before = now() - SWEEP_GRACE
     queued = 0
-    for task, table in ((DISPATCH_TASK, "outbox_event"), (DELIVER_TASK, "notification_delivery")):
-        argument = "event_id" if task == DISPATCH_TASK else "delivery_id"
+    for task, table, argument in _SWEPT:
         for row in await _due(table, before, 500):
             job_id = f"sweep:{table}:{row['id']}:{row['next_attempt_at']}"
             await enqueue(task, job_id, **{argument: row["id"]})
