@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from app.database import after_commit, fetch
-from app.metrics import JOB_DURATION
+from app.metrics import JOB_DURATION, JOBS_NOT_QUEUED
 
 log = logging.getLogger("citybrain.jobs")
 
@@ -57,6 +57,10 @@ def periodic(every: int) -> Callable[[F], F]:
         return fn
 
     return register
+
+
+class QueueUnavailable(ConnectionError):
+    """The queue (Redis) did not take a job; what the job would do waits in the database."""
 
 
 class JobRunner(Protocol):
@@ -200,14 +204,19 @@ class ArqRunner:
         defer_by: float | None = None,
     ) -> None:
         if time.monotonic() < self._down_until:
-            raise ConnectionError("queue unavailable (recent failure)")
+            raise QueueUnavailable("queue unavailable (recent failure)")
         try:
             if self._pool is None:
                 await self.start()
             await self._pool.enqueue_job(name, _job_id=job_id, _defer_by=defer_by, **kwargs)
-        except Exception:
+        except Exception as exc:
+            if not self._down_until:
+                log.warning("queue unavailable (%s): jobs wait in the database", type(exc).__name__)
             self._down_until = time.monotonic() + self.RETRY_AFTER
-            raise
+            raise QueueUnavailable(f"queue unavailable ({type(exc).__name__})") from exc
+        if self._down_until:
+            log.warning("queue available again")
+            self._down_until = 0.0
 
     async def drain(self, within: float = 60.0) -> None:
         """Run the jobs that are due now in this process, as a burst worker would (tests and
@@ -292,10 +301,15 @@ def enqueue_after_commit(
     """Queue a job once the current transaction commits; errors are logged, not raised."""
 
     async def hook() -> None:
+        name = fn if isinstance(fn, str) else task_name(fn)
         try:
             await enqueue(fn, job_id, defer_by=defer_by, **kwargs)
+        except QueueUnavailable:
+            # Said once per outage by the runner; the job's row waits for the sweeper.
+            JOBS_NOT_QUEUED.labels(name).inc()
         except Exception:
-            log.exception("could not enqueue %s", fn if isinstance(fn, str) else task_name(fn))
+            JOBS_NOT_QUEUED.labels(name).inc()
+            log.exception("could not enqueue %s", name)
 
     after_commit(hook)
 

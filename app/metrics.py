@@ -95,6 +95,13 @@ JOB_DURATION = Histogram(
     buckets=LATENCY_BUCKETS + [30.0, 60.0, 300.0],
 )
 
+JOBS_NOT_QUEUED = Counter(
+    "citybrain_jobs_not_queued",
+    "Jobs queued after a commit that the queue did not take (Redis down): the outbox "
+    "sweeper and the scheduler queue their work again",
+    ["job"],
+)
+
 
 def count_scan(source: str, result: str, reason: str | None) -> None:
     SCANS.labels(source, result, reason or "").inc()

@@ -9,8 +9,10 @@ certificate check). Redirects are never followed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -37,6 +39,19 @@ class Pinned:
     @property
     def extensions(self) -> dict[str, str] | None:
         return {"sni_hostname": self.sni} if self.sni else None
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every outgoing request: building one (loading the CA bundle) costs
+    ~10 ms of CPU, measured as 75 % of a worker's time while it drained a webhook backlog."""
+    return httpx.create_ssl_context()
+
+
+def client(wait_seconds: float) -> httpx.AsyncClient:
+    """A client for one pinned request: no redirects, the shared TLS context. Not pooled
+    across requests: a pooled connection to one address must not carry another name."""
+    return httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False, verify=_tls())
 
 
 async def resolve(host: str, port: int) -> list[str]:
@@ -73,8 +88,8 @@ async def get_bytes(url: str, *, wait_seconds: float, max_bytes: int, user_agent
     headers = {"Host": target.host, "User-Agent": user_agent, "Accept": "application/json"}
     try:
         async with (
-            httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False) as client,
-            client.stream(
+            client(wait_seconds) as http,
+            http.stream(
                 "GET", target.url, headers=headers, extensions=target.extensions
             ) as response,
         ):

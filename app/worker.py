@@ -71,6 +71,10 @@ class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url or "redis://localhost:6379")
     redis_pool = _patient_pool(get_settings().redis_url or "redis://localhost:6379")
     max_tries = 5
+    # Jobs in flight at once. Most wait on a webhook's answer, an SMS gateway or the
+    # database, not on this process's CPU: arq's default of 10 drained an outbox backlog at
+    # ~50 events a second (bench/drills.py redis_down_20s). The database pool holds 20.
+    max_jobs = int(os.environ.get("CITYBRAIN_WORKER_CONCURRENCY") or 40)
     # Seconds a job may run; a job of a killed worker is run again this long (+10 s) later.
     # Notifications take the same value as their claim lease (notifications/config.py).
     job_timeout = int(os.environ.get("CITYBRAIN_JOB_TIMEOUT") or 60)

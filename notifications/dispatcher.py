@@ -10,7 +10,9 @@ worker), `run_pending` does all due work in this process (operations and tests).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -143,13 +145,19 @@ async def _record_event_failure(event_id: str, exc: BaseException) -> None:
 # Catching up ------------------------------------------------------------------------------
 
 
-async def _due(table: str, before: datetime, limit: int) -> list[dict[str, Any]]:
-    return await fetch(
+async def _due(
+    table: str, before: datetime, limit: int, after: tuple[Any, str] | None = None
+) -> list[dict[str, Any]]:
+    """Due rows oldest first; `after` is the last (next_attempt_at, id) of the page before."""
+    sql = (
         f"SELECT id, next_attempt_at FROM {table} "  # noqa: S608 (one of our two tables)
-        "WHERE status = 'pending' AND next_attempt_at <= {} ORDER BY next_attempt_at LIMIT {}",
-        before,
-        limit,
+        "WHERE status = 'pending' AND next_attempt_at <= {}"
     )
+    args: list[Any] = [before]
+    if after is not None:
+        sql += " AND (next_attempt_at > {} OR (next_attempt_at = {} AND id > {}))"
+        args += [after[0], after[0], after[1]]
+    return await fetch(sql + " ORDER BY next_attempt_at, id LIMIT {}", *args, limit)
 
 
 async def due_events(before: datetime, limit: int = 500) -> list[str]:
@@ -164,22 +172,41 @@ _SWEPT = (
     (DISPATCH_TASK, "outbox_event", "event_id"),
     (DELIVER_TASK, "notification_delivery", "delivery_id"),
 )
+SWEEP_PAGE = 500
+SWEEP_AT_ONCE = 50  # enqueues in flight together (each is a few Redis round trips)
 
 
-async def sweep() -> int:
+async def sweep(max_rows: int = 50_000) -> int:
     """Queue jobs for every event and delivery that is due but was not (or no longer) queued.
 
     Each job id names the row and its next attempt, so a row still waiting in the queue from
     the last sweep is not queued again (a backlog after a Redis outage would otherwise be
     queued once per sweep, and drain ever slower); a row whose attempt failed has a new next
-    attempt, so a new id."""
+    attempt, so a new id. The sweep pages through the whole backlog (up to `max_rows` a
+    table), enqueueing many at once, and stops at half its job's time limit: a backlog of
+    thousands is queued in one sweep, not 500 rows a sweep."""
     before = now() - SWEEP_GRACE
+    stop_at = time.monotonic() + get_config().lease_seconds / 2
     queued = 0
     for task, table, argument in _SWEPT:
-        for row in await _due(table, before, 500):
-            job_id = f"sweep:{table}:{row['id']}:{row['next_attempt_at']}"
-            await enqueue(task, job_id, **{argument: row["id"]})
-            queued += 1
+        after: tuple[Any, str] | None = None
+        for _ in range(0, max_rows, SWEEP_PAGE):
+            rows = await _due(table, before, SWEEP_PAGE, after)
+            for start in range(0, len(rows), SWEEP_AT_ONCE):
+                await asyncio.gather(
+                    *(
+                        enqueue(
+                            task,
+                            f"sweep:{table}:{row['id']}:{row['next_attempt_at']}",
+                            **{argument: row["id"]},
+                        )
+                        for row in rows[start : start + SWEEP_AT_ONCE]
+                    )
+                )
+            queued += len(rows)
+            if len(rows) < SWEEP_PAGE or time.monotonic() > stop_at:
+                break
+            after = (rows[-1]["next_attempt_at"], rows[-1]["id"])
     return queued
 
 

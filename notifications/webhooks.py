@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from app.outbound import Pinned, Refused, pin
+from app.outbound import Pinned, Refused, client, pin
 from notifications._util import short_error
 
 SIGNATURE_HEADER = "CityBrain-Signature"
@@ -74,8 +74,8 @@ async def post(url: str, secret: str, body: bytes, wait_seconds: float) -> Outco
     }
     extensions = target.extensions
     try:
-        async with httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False) as client:
-            response = await client.post(
+        async with client(wait_seconds) as http:
+            response = await http.post(
                 target.url, content=body, headers=headers, extensions=extensions
             )
     except httpx.TimeoutException as exc:

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from app import jobs
-from app.jobs import ArqRunner, InProcessRunner, run_due_jobs
+from app.database import atomic
+from app.jobs import ArqRunner, InProcessRunner, enqueue_after_commit, run_due_jobs
 from tests.helpers import Api
 from tests.notifications.helpers import in_app, sql
 
@@ -123,3 +124,39 @@ class TestArqRunnerDrain:
                 await runner.close()
 
         assert await in_app(api, scenario) == ["hourly"]
+
+
+class TestArqRunnerOutage:
+    async def test_a_queue_that_is_down_is_said_once_not_once_per_job(
+        self, api: Api, ran: list[str], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """While Redis is down every commit's job fails to queue: one warning for the
+        outage (no traceback, no job arguments), a counter per job, and fast failures."""
+        runner = ArqRunner("redis://127.0.0.1:1/0")  # nothing listens there
+        not_queued = jobs.JOBS_NOT_QUEUED.labels(NAME)
+        before = not_queued._value.get()
+
+        async def five_commits_then_one_more_job() -> float:
+            app_runner = jobs.get_runner()
+            jobs.set_runner(runner)
+            try:
+                for _ in range(5):
+                    async with atomic():
+                        enqueue_after_commit(NAME, secret="13800000000")
+                started = time.monotonic()
+                with pytest.raises(jobs.QueueUnavailable):
+                    await runner.enqueue(NAME, {})
+                return time.monotonic() - started
+            finally:
+                jobs.set_runner(app_runner)
+
+        with caplog.at_level("DEBUG", logger="citybrain.jobs"):
+            took = await in_app(api, five_commits_then_one_more_job)
+        assert took < 0.05  # fails fast: no new connection attempt
+        assert not_queued._value.get() - before == 5
+        said = [r for r in caplog.records if r.name == "citybrain.jobs"]
+        assert [r.getMessage() for r in said] == [
+            "queue unavailable (ConnectionError): jobs wait in the database"
+        ]
+        assert all(r.exc_info is None for r in said) and ran == []
+        assert "13800000000" not in caplog.text

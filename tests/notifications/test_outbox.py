@@ -125,6 +125,37 @@ class TestSweep:
         assert after_retry != first
 
 
+    async def test_a_backlog_longer_than_a_page_is_queued_whole_by_one_sweep(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A sweep pages through the backlog (a Redis outage leaves thousands of rows), each
+        row queued once, rows of one instant included: not one page per sweep."""
+        citizen = await api.citizen()
+
+        async def queue_down(*args: object, **kwargs: object) -> None:
+            raise ConnectionError("redis is down")
+
+        monkeypatch.setattr("app.jobs.enqueue", queue_down)
+        backlog = [await publish_event(api, "wallet.overdue", citizen.id) for _ in range(7)]
+        queued: list[object] = []
+
+        async def record(task: object, job_id: object = None, **kwargs: object) -> None:
+            if kwargs.get("event_id") in backlog:
+                queued.append(kwargs["event_id"])
+
+        monkeypatch.setattr(dispatcher, "enqueue", record)
+        monkeypatch.setattr(dispatcher, "SWEEP_PAGE", 2)
+        for n, event_id in enumerate(backlog):  # three share one instant, at a page's edge
+            await sql(
+                api,
+                "UPDATE outbox_event SET next_attempt_at = {} WHERE id = {}",
+                datetime(2000, 1, 1, 0, max(n, 1) if n > 2 else 1, tzinfo=UTC),
+                event_id,
+            )
+        await in_app(api, dispatcher.sweep)
+        assert sorted(map(str, queued)) == sorted(backlog)
+
+
 class TestRetriesAndDeadLetters:
     async def test_a_failing_dispatch_backs_off_then_dies_then_replays(
         self, api: Api, monkeypatch: pytest.MonkeyPatch
