@@ -91,7 +91,6 @@ async def create_hold(
     _check_amount(expires_in, "expires_in", HOLD_TTL_MIN, HOLD_TTL_MAX)
     async with atomic():
         now = clock.now()
-        await lines.reserve(citizen_id, amount, now, column="held")
         hold_id = new_id()
         expires_at = now + timedelta(seconds=expires_in)
         await fetch(
@@ -113,6 +112,8 @@ async def create_hold(
             reference=hold_id,
             memo=memo,
             at=now,
+            # THE guard, after the rows that lock nothing (ledger.post says why).
+            guard=lambda: lines.reserve(citizen_id, amount, now, column="held"),
         )
         after_commit(metrics.wallet_done("hold", amount))
     return HoldCreated(hold_id=hold_id, amount=amount, status="held", expires_at=expires_at)
