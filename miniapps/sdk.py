@@ -80,6 +80,16 @@ from miniapps.schemas import (
     RefundOut,
     VoidOut,
 )
+from miniapps.sdk_files import AppFiles, FileStore, StoredFileMissing
+from miniapps.sdk_regions import (
+    REGION_PATTERN,
+    city_of,
+    district_of,
+    is_region_code,
+    province_of,
+    region_covers,
+    region_prefix,
+)
 from miniapps.sdk_sealing import SealBroken, Sealer
 from miniapps.sdk_time import (
     SHANGHAI,
@@ -176,6 +186,16 @@ class InProcessMiniApp:
 
 
 __all__ = [
+    "REGION_PATTERN",
+    "AppFiles",
+    "FileStore",
+    "StoredFileMissing",
+    "city_of",
+    "district_of",
+    "is_region_code",
+    "province_of",
+    "region_covers",
+    "region_prefix",
     "PLATFORM_VERSION",
     "SCOPES",
     "SHANGHAI",
