@@ -53,6 +53,8 @@ from miniapps.sdk import (
 
 Ctx = NamedDependency[MiniAppContext]
 NO_STORE = {"Cache-Control": "private, no-store"}
+# Three photos of 2 MB, in base64, and the text: more than the platform's 2 MB default.
+REPORT_MAX_BODY = 9 * 1024 * 1024
 
 
 @get("/categories", summary="Event categories and their deadlines", security=TOKEN_OPTIONAL)
@@ -73,6 +75,7 @@ class EventsController(Controller):
         "merged into it (`status: merged`, `merged_into`). At most 10 reports an hour per "
         "citizen. An `Idempotency-Key` is accepted: a retry returns the first answer.",
         opt={"problems": (InvalidPhoto, RateLimited, *IDEMPOTENCY_PROBLEMS)},
+        request_max_body_size=REPORT_MAX_BODY,
     )
     async def report(
         self,
