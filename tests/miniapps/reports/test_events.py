@@ -172,7 +172,9 @@ class TestMyEvents:
     async def test_a_bad_cursor_or_limit_is_refused(self, api: Api) -> None:
         citizen = await api.citizen()
         for params in ({"cursor": "nonsense"}, {"limit": "0"}):
-            response = await api.client.get(f"{BASE}/events", params=params, headers=citizen.headers)
+            response = await api.client.get(
+                f"{BASE}/events", params=params, headers=citizen.headers
+            )
             problem(response, 422, "validation_error")
 
     async def test_nobody_signed_in_has_no_list(self, api: Api) -> None:
