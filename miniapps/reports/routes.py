@@ -7,11 +7,11 @@ citizen's token but the categories.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, Router, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from miniapps.reports import events, handling, stats, workers
 from miniapps.reports.categories import CATEGORIES
@@ -29,7 +29,6 @@ from miniapps.reports.schemas import (
     EventIn,
     EventOut,
     RatingIn,
-    RegionCode,
     ReportOut,
     ResolveIn,
     TransferIn,
@@ -38,6 +37,7 @@ from miniapps.reports.schemas import (
 )
 from miniapps.sdk import (
     IDEMPOTENCY_PROBLEMS,
+    REGION_PATTERN,
     TOKEN_OPTIONAL,
     CursorParam,
     Forbidden,
@@ -55,6 +55,14 @@ Ctx = NamedDependency[MiniAppContext]
 NO_STORE = {"Cache-Control": "private, no-store"}
 # Three photos of 2 MB, in base64, and the text: more than the platform's 2 MB default.
 REPORT_MAX_BODY = 9 * 1024 * 1024
+Region = Annotated[
+    str,
+    QueryParameter(
+        name="region",
+        pattern=REGION_PATTERN,
+        description="GB/T 2260 code: 330106 a district, 330100 its city",
+    ),
+]
 
 
 @get("/categories", summary="Event categories and their deadlines", security=TOKEN_OPTIONAL)
@@ -187,7 +195,7 @@ class StaffController(Controller):
         "/report",
         summary="Staff: closure rate and median time to close of a region and its districts",
     )
-    async def report(self, ctx: Ctx, region: FromQuery[RegionCode]) -> ReportOut:
+    async def report(self, ctx: Ctx, region: Region) -> ReportOut:
         staff = await handling.require_staff(ctx)
         return await stats.region_report(staff, region)
 
