@@ -424,6 +424,12 @@ class IdentityFacade:
         return IdentityOut(ctx.openid, found[0], id_hash(ctx.slug, found[1]))
 
 
+async def demo_openid(slug: str, citizen_id: str) -> str:
+    """For a mini-app's demo loader only (`citybrain seed-demo`, never a request): the openid
+    of a demo citizen, whose platform id the identity demo puts in `context["citizens"]`."""
+    return await ensure_openid(slug, citizen_id)
+
+
 def id_hash(slug: str, id_number: str) -> str:
     """Keyed per app: two apps get unrelated hashes of one ID number."""
     return get_keyring().lookup_hash(f"{slug}:{id_number}", "app_id_hash")

@@ -60,6 +60,7 @@ from miniapps.context import (
     MiniAppContext,
     NotifyFacade,
     WalletFacade,
+    demo_openid,
     provide_context,
 )
 from miniapps.errors import ScopeRequired
@@ -261,6 +262,7 @@ __all__ = [
     "day_bounds",
     "day_start",
     "decode_cursor",
+    "demo_openid",
     "encode_cursor",
     "fetch",
     "fetch_one",
