@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
+import pytest
 from PIL import Image
 
 from tests.helpers import Api, problem
@@ -33,6 +35,17 @@ async def _count_mine(api: Api, headers: dict[str, str]) -> int:
     response = await api.client.get(f"{BASE}/events", headers=headers)
     assert response.status_code == 200, response.text
     return len(response.json()["items"])
+
+
+class TestCategories:
+    async def test_anyone_sees_the_categories_and_their_deadlines(self, api: Api) -> None:
+        from miniapps.reports.categories import CATEGORIES
+        from miniapps.reports.schemas import Category
+
+        response = await api.client.get(f"{BASE}/categories")
+        assert response.status_code == 200
+        assert {c["code"]: c["deadline_hours"] for c in response.json()}["safety"] == 6
+        assert set(CATEGORIES) == set(Category.__args__)  # the schema and the data agree
 
 
 class TestReportEvent:
@@ -92,7 +105,15 @@ class TestReportEvent:
         assert retry.headers["Idempotent-Replayed"] == "true"
         assert await _count_mine(api, citizen.headers) == 1
 
-    async def test_past_ten_reports_an_hour_the_citizen_is_told_to_wait(self, api: Api) -> None:
+    async def test_past_ten_reports_an_hour_the_citizen_is_told_to_wait(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The limiter's window is fixed in real time: hold its clock mid-window, so that the
+        # eleventh report cannot fall into a new hour whenever the suite runs.
+        from app import ratelimit
+
+        held = SimpleNamespace(time=lambda: 1_800_000_000.0 + 1_800)
+        monkeypatch.setattr(ratelimit, "time", held)
         citizen = await api.citizen()
         for _ in range(10):
             await report(api, citizen, new_place())
