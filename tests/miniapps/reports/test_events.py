@@ -291,3 +291,33 @@ class TestRateOutcome:
                 f"{BASE}/events/{event['id']}/rating", json={"rating": 5}, headers=who.headers
             )
             problem(response, 404, "not_found")
+
+
+class TestNothingHalfWritten:
+    async def test_photos_are_removed_when_the_event_is_not_written(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from miniapps.reports import events
+        from miniapps.sdk import Conflict
+        from miniapps.sdk_files import LocalFileStore, get_file_store
+
+        store = get_file_store()
+        assert isinstance(store, LocalFileStore)
+
+        def kept() -> set[str]:
+            return {str(p) for p in store.root.rglob("*") if p.is_file()}
+
+        async def failing(*args: object) -> None:
+            raise Conflict("the database refused it")
+
+        citizen = await api.citizen()
+        before = kept()
+        monkeypatch.setattr(events, "_insert", failing)
+        response = await api.client.post(
+            f"{BASE}/events",
+            json=event_body(new_place(), photos=[b64(jpeg()), b64(png())]),
+            headers=citizen.headers,
+        )
+        problem(response, 409, "conflict")
+        assert kept() == before
+        assert await _count_mine(api, citizen.headers) == 0
