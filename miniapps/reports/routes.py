@@ -7,6 +7,7 @@ citizen's token but the categories.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, Router, get, post, put
@@ -194,10 +195,18 @@ class StaffController(Controller):
     @get(
         "/report",
         summary="Staff: closure rate and median time to close of a region and its districts",
+        description="Of the events reported from the local (Asia/Shanghai) day `from` to the "
+        "day `to`, both included; all time without them.",
     )
-    async def report(self, ctx: Ctx, region: Region) -> ReportOut:
+    async def report(
+        self,
+        ctx: Ctx,
+        region: Region,
+        first: Annotated[date | None, QueryParameter(name="from")] = None,
+        last: Annotated[date | None, QueryParameter(name="to")] = None,
+    ) -> ReportOut:
         staff = await handling.require_staff(ctx)
-        return await stats.region_report(staff, region)
+        return await stats.region_report(staff, region, first, last)
 
 
 class AdminController(Controller):

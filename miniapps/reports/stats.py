@@ -1,6 +1,7 @@
 """The report per region: how many events, how many closed, the median time to close.
 
-Duplicates merged into an event are counted apart (`merged`), not as events: the seed's
+Optionally bounded by the Asia/Shanghai days the events were reported on. Duplicates merged
+into an event are counted apart (`merged`), not as events: the seed's
 closure rate is of events, and a merged report closes with its event. Districts are the
 six-digit codes under the region asked for.
 """
@@ -9,11 +10,22 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Any
 
 from miniapps.reports.schemas import RegionReport, ReportOut
 from miniapps.reports.staff import Staff
-from miniapps.sdk import Forbidden, as_utc, fetch, maybe_utc, now, region_prefix
+from miniapps.sdk import (
+    FieldError,
+    Forbidden,
+    ValidationFailed,
+    as_utc,
+    day_start,
+    fetch,
+    maybe_utc,
+    now,
+    region_prefix,
+)
 
 
 def _summary(code: str, rows: list[dict[str, Any]], merged: int) -> RegionReport:
@@ -39,13 +51,25 @@ def _summary(code: str, rows: list[dict[str, Any]], merged: int) -> RegionReport
     )
 
 
-async def region_report(staff: Staff, region_code: str) -> ReportOut:
+async def region_report(
+    staff: Staff, region_code: str, first: date | None = None, last: date | None = None
+) -> ReportOut:
+    """Events reported from local day `first` to `last` (both included; open-ended if None)."""
     if not staff.covers(region_code):
         raise Forbidden("You see the report of your own regions only.")
+    if first and last and last < first:
+        raise ValidationFailed(errors=[FieldError("to", "the last day is before the first")])
+    where, args = "region_code LIKE {}", list[Any]([region_prefix(region_code) + "%"])
+    if first:
+        where += " AND created_at >= {}"
+        args.append(day_start(first))
+    if last:
+        where += " AND created_at < {}"
+        args.append(day_start(last + timedelta(days=1)))
     rows = await fetch(
         "SELECT region_code, status, created_at, resolved_at, deadline_at, escalated_at, "
-        "merged_into FROM reports_event WHERE region_code LIKE {}",
-        region_prefix(region_code) + "%",
+        f"merged_into FROM reports_event WHERE {where}",
+        *args,
     )
     events = [r for r in rows if r["merged_into"] is None]
     by_district: dict[str, list[dict[str, Any]]] = defaultdict(list)

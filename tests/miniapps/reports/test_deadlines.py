@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from miniapps.registry import app_context, get_registry
 from miniapps.reports.escalation import escalate_overdue
+from miniapps.sdk import local_today
 from tests.app.portal import in_app
 from tests.helpers import Api, problem
 from tests.miniapps.clock import stopped_at_noon
@@ -108,6 +111,38 @@ class TestRegionReport:
         }
         assert response.json()["districts"] == [total]
 
+    async def test_a_report_of_some_days_counts_the_events_reported_then(self, api: Api) -> None:
+        citizen = await api.citizen()
+        place = new_place()
+        worker = await worker_of(api, place.region_code)
+        with stopped_at_noon() as clock:
+            await report(api, citizen, place)
+            clock.advance(days=2)
+            await report(api, citizen, place.moved(300))
+            today = local_today().isoformat()
+            yesterday = (local_today() - timedelta(days=1)).isoformat()
+
+            async def reported(**days: str) -> int:
+                response = await api.client.get(
+                    f"{BASE}/staff/report",
+                    params={"region": place.region_code, **days},
+                    headers=worker.headers,
+                )
+                assert response.status_code == 200, response.text
+                count: int = response.json()["total"]["reported"]
+                return count
+
+            assert await reported() == 2
+            assert await reported(**{"from": today}) == 1
+            assert await reported(to=yesterday) == 1
+            assert await reported(**{"from": yesterday, "to": yesterday}) == 0
+            backwards = await api.client.get(
+                f"{BASE}/staff/report",
+                params={"region": place.region_code, "from": today, "to": yesterday},
+                headers=worker.headers,
+            )
+            problem(backwards, 422, "validation_error")
+
     async def test_a_city_report_lists_its_districts(self, api: Api) -> None:
         city = "330100"
         admin = await api.admin()
@@ -122,7 +157,7 @@ class TestRegionReport:
 
     async def test_a_bad_region_is_refused(self, api: Api) -> None:
         admin = await api.admin()
-        for params in ({"region": "3301"}, {}):
+        for params in ({"region": "3301"}, {}, {"region": "330100", "from": "2026-13-01"}):
             response = await api.client.get(
                 f"{BASE}/staff/report", params=params, headers=admin.headers
             )
