@@ -151,6 +151,18 @@ LINKS: dict[tuple[str, str], tuple[int, list[To]]] = {
         ],
     ),
 }
+REPORTS = f"{V1}/miniapps/reports"
+_EVENT = {"event_id": _body("id")}
+LINKS[("POST", f"{REPORTS}/events")] = (
+    201,
+    [
+        To("GET", f"{REPORTS}/events/{{event_id}}", _EVENT),
+        To("POST", f"{REPORTS}/events/{{event_id}}/take", _EVENT),
+        To("POST", f"{REPORTS}/events/{{event_id}}/transfer", _EVENT),
+        To("POST", f"{REPORTS}/events/{{event_id}}/resolve", _EVENT),
+        To("POST", f"{REPORTS}/events/{{event_id}}/rating", _EVENT),
+    ],
+)
 
 
 def openapi_path(route_path: str) -> str:

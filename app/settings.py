@@ -55,6 +55,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False
     metrics_token: str = ""
+    # Files mini-apps keep (photos, attachments): miniapps/sdk_files.py. "local": under
+    # file_dir (empty: data_dir/files); "s3": an S3-compatible bucket (boto3 installed).
+    file_store: Literal["local", "s3"] = "local"
+    file_dir: str = ""
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
 
     @property
     def is_dev(self) -> bool:
@@ -103,6 +112,13 @@ _ENV_MAP: dict[str, str] = {
     "CITYBRAIN_LOG_LEVEL": "log_level",
     "CITYBRAIN_ACCESS_LOG": "access_log",
     "CITYBRAIN_METRICS_TOKEN": "metrics_token",
+    "CITYBRAIN_FILE_STORE": "file_store",
+    "CITYBRAIN_FILE_DIR": "file_dir",
+    "CITYBRAIN_S3_ENDPOINT": "s3_endpoint",
+    "CITYBRAIN_S3_BUCKET": "s3_bucket",
+    "CITYBRAIN_S3_REGION": "s3_region",
+    "CITYBRAIN_S3_ACCESS_KEY": "s3_access_key",
+    "CITYBRAIN_S3_SECRET_KEY": "s3_secret_key",
 }
 _TUPLES = {"admin_phones", "trusted_proxies"}
 _BOOLS = {"jobs_inline", "scheduler", "access_log"}
@@ -149,7 +165,24 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         settings.uses_postgres or settings.database_url.startswith("sqlite:///")
     ):
         raise SettingsError("DATABASE_URL must be postgresql://… or sqlite:///path")
+    if settings.file_store == "s3":
+        _check_s3(settings)
     return settings
+
+
+def _check_s3(settings: Settings) -> None:
+    """An S3-compatible store needs its bucket, keys and an https endpoint (http in dev/test)."""
+    for var in (
+        "CITYBRAIN_S3_ENDPOINT",
+        "CITYBRAIN_S3_BUCKET",
+        "CITYBRAIN_S3_ACCESS_KEY",
+        "CITYBRAIN_S3_SECRET_KEY",
+    ):
+        if not getattr(settings, _ENV_MAP[var]):
+            raise SettingsError(f"{var} is required when CITYBRAIN_FILE_STORE=s3")
+    schemes = ("https://",) if settings.env == "production" else ("https://", "http://")
+    if not settings.s3_endpoint.startswith(schemes):
+        raise SettingsError(f"CITYBRAIN_S3_ENDPOINT must start with {' or '.join(schemes)}")
 
 
 @lru_cache(maxsize=1)

@@ -40,6 +40,7 @@ from miniapps.schemas import (
     RefundOut,
     VoidOut,
 )
+from miniapps.sdk_files import AppFiles
 from miniapps.sdk_sealing import Sealer
 from miniapps.service import ensure_openid, granted_scopes, record_data_access
 
@@ -120,6 +121,7 @@ class MiniAppContext:
         openid: str | None = None,
         scopes: frozenset[str] | None = None,
         sandbox_citizen: str | None = None,
+        roles: frozenset[str] = frozenset(),
     ) -> None:
         self.manifest = manifest
         self.slug = manifest.slug
@@ -128,6 +130,8 @@ class MiniAppContext:
         # A citizen's context holds what they granted; an app-level one what it declared.
         self.scopes: frozenset[str] = scopes if scopes is not None else frozenset(manifest.scopes)
         self.device: Device | None = None
+        # The caller's platform roles (`platform_admin`, …): only for a signed-in citizen.
+        self.roles: frozenset[str] = roles if openid is not None else frozenset()
         self._citizen_id = citizen_id
         self._sandbox_citizen = sandbox_citizen
         self.wallet = WalletFacade(self)
@@ -146,6 +150,40 @@ class MiniAppContext:
                 raise Forbidden("A device acts for a citizen only after scanning their code.")
             raise Unauthorized("Sign in to the City Brain app to use this mini-app.")
         return self.openid
+
+    def require_role(self, *roles: str) -> str:
+        """The openid of a signed-in citizen holding one of the platform `roles`; else 401/403.
+
+        For an app's own admin routes (a platform_admin assigning the app's staff)."""
+        openid = self.require_citizen()
+        if not self.roles & frozenset(roles):
+            raise Forbidden(f"This needs the {' or '.join(sorted(roles))} role.")
+        return openid
+
+    async def openid_of(self, citizen_id: str) -> str:
+        """The openid this app knows a citizen by, from the platform's citizen id (as
+        `GET /api/v1/admin/citizens` shows it): only for a platform_admin caller; 404 for
+        no such citizen."""
+        self.require_role("platform_admin")
+        from identity.service import citizen_brief
+
+        if await citizen_brief(citizen_id) is None:
+            raise NotFound("No such citizen.")
+        return await ensure_openid(self.slug, citizen_id)
+
+    async def limit(self, name: str, limit: int, window_seconds: int) -> None:
+        """Count one `name` action of the calling citizen: past `limit` in a fixed window of
+        `window_seconds`, 429 `rate_limited` with `Retry-After` (the platform's limiter,
+        shared by every process through Redis when there is one)."""
+        from app.ratelimit import get_limiter
+
+        openid = self.require_citizen()
+        await get_limiter().check(f"miniapp:{self.slug}:{name}:{openid}", limit, window_seconds)
+
+    @property
+    def files(self) -> AppFiles:
+        """The platform's file store, keys under this app's slug (`miniapps/sdk_files.py`)."""
+        return AppFiles(self.slug)
 
     def as_merchant(self) -> MiniAppContext:
         """The app itself, with no caller: to capture or void what it holds after the
@@ -386,6 +424,12 @@ class IdentityFacade:
         return IdentityOut(ctx.openid, found[0], id_hash(ctx.slug, found[1]))
 
 
+async def demo_openid(slug: str, citizen_id: str) -> str:
+    """For a mini-app's demo loader only (`citybrain seed-demo`, never a request): the openid
+    of a demo citizen, whose platform id the identity demo puts in `context["citizens"]`."""
+    return await ensure_openid(slug, citizen_id)
+
+
 def id_hash(slug: str, id_number: str) -> str:
     """Keyed per app: two apps get unrelated hashes of one ID number."""
     return get_keyring().lookup_hash(f"{slug}:{id_number}", "app_id_hash")
@@ -395,7 +439,10 @@ def id_hash(slug: str, id_number: str) -> str:
 
 
 async def citizen_context(
-    manifest: Manifest, settings: Mapping[str, str], citizen_id: str
+    manifest: Manifest,
+    settings: Mapping[str, str],
+    citizen_id: str,
+    roles: frozenset[str] = frozenset(),
 ) -> MiniAppContext:
     """A signed-in citizen using an in-process app: their openid and granted scopes."""
     openid = await ensure_openid(manifest.slug, citizen_id)
@@ -406,6 +453,7 @@ async def citizen_context(
         citizen_id=citizen_id,
         openid=openid,
         scopes=scopes & frozenset(manifest.scopes),
+        roles=roles,
     )
 
 
@@ -433,7 +481,7 @@ async def provide_context(request: Request[Any, Any, Any]) -> MiniAppContext:
     audience = _audience(bearer_token(request))
     if audience == "citizen":
         citizen = await current_citizen(request)
-        return await citizen_context(manifest, settings, citizen.citizen_id)
+        return await citizen_context(manifest, settings, citizen.citizen_id, citizen.roles)
     if audience == "gate":
         gate = await current_gate(request)
         if gate.venue_kind not in manifest.venue_kinds:

@@ -60,6 +60,7 @@ from miniapps.context import (
     MiniAppContext,
     NotifyFacade,
     WalletFacade,
+    demo_openid,
     provide_context,
 )
 from miniapps.errors import ScopeRequired
@@ -79,6 +80,16 @@ from miniapps.schemas import (
     ProfileOut,
     RefundOut,
     VoidOut,
+)
+from miniapps.sdk_files import AppFiles, FileStore, StoredFileMissing
+from miniapps.sdk_regions import (
+    REGION_PATTERN,
+    city_of,
+    district_of,
+    is_region_code,
+    province_of,
+    region_covers,
+    region_prefix,
 )
 from miniapps.sdk_sealing import SealBroken, Sealer
 from miniapps.sdk_time import (
@@ -176,6 +187,16 @@ class InProcessMiniApp:
 
 
 __all__ = [
+    "REGION_PATTERN",
+    "AppFiles",
+    "FileStore",
+    "StoredFileMissing",
+    "city_of",
+    "district_of",
+    "is_region_code",
+    "province_of",
+    "region_covers",
+    "region_prefix",
     "PLATFORM_VERSION",
     "SCOPES",
     "SHANGHAI",
@@ -241,6 +262,7 @@ __all__ = [
     "day_bounds",
     "day_start",
     "decode_cursor",
+    "demo_openid",
     "encode_cursor",
     "fetch",
     "fetch_one",
