@@ -120,6 +120,7 @@ class MiniAppContext:
         openid: str | None = None,
         scopes: frozenset[str] | None = None,
         sandbox_citizen: str | None = None,
+        roles: frozenset[str] = frozenset(),
     ) -> None:
         self.manifest = manifest
         self.slug = manifest.slug
@@ -128,6 +129,8 @@ class MiniAppContext:
         # A citizen's context holds what they granted; an app-level one what it declared.
         self.scopes: frozenset[str] = scopes if scopes is not None else frozenset(manifest.scopes)
         self.device: Device | None = None
+        # The calling citizen's platform roles (`platform_admin`, …); empty for anyone else.
+        self.roles: frozenset[str] = roles if openid is not None else frozenset()
         self._citizen_id = citizen_id
         self._sandbox_citizen = sandbox_citizen
         self.wallet = WalletFacade(self)
@@ -164,6 +167,25 @@ class MiniAppContext:
                 )
             raise Forbidden("Only a gate of one of this mini-app's venues may call this.")
         return self.device
+
+    def require_role(self, role: str) -> str:
+        """The signed-in citizen's openid when they hold the platform `role` (an app's admin
+        routes: `platform_admin`); 401 without a citizen, 403 `forbidden` otherwise."""
+        openid = self.require_citizen()
+        if role not in self.roles:
+            raise Forbidden(f"Only a {role} may do this.")
+        return openid
+
+    async def openid_of_citizen(self, citizen_id: str) -> str:
+        """A citizen's openid for this app, from the platform id a platform admin reads in
+        `GET /api/v1/admin/citizens`: so an admin can give a citizen a role inside the app
+        (a department's staff). Only for a `platform_admin` caller (403); 404 for no one."""
+        self.require_role("platform_admin")
+        from identity.service import citizen_brief
+
+        if not isinstance(citizen_id, str) or await citizen_brief(citizen_id) is None:
+            raise NotFound("No such citizen.")
+        return await ensure_openid(self.slug, citizen_id)
 
     def require_scope(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -395,9 +417,12 @@ def id_hash(slug: str, id_number: str) -> str:
 
 
 async def citizen_context(
-    manifest: Manifest, settings: Mapping[str, str], citizen_id: str
+    manifest: Manifest,
+    settings: Mapping[str, str],
+    citizen_id: str,
+    roles: frozenset[str] = frozenset(),
 ) -> MiniAppContext:
-    """A signed-in citizen using an in-process app: their openid and granted scopes."""
+    """A signed-in citizen using an in-process app: their openid, granted scopes and roles."""
     openid = await ensure_openid(manifest.slug, citizen_id)
     scopes = await granted_scopes(manifest.slug, citizen_id)
     return MiniAppContext(
@@ -406,6 +431,7 @@ async def citizen_context(
         citizen_id=citizen_id,
         openid=openid,
         scopes=scopes & frozenset(manifest.scopes),
+        roles=roles,
     )
 
 
@@ -433,7 +459,7 @@ async def provide_context(request: Request[Any, Any, Any]) -> MiniAppContext:
     audience = _audience(bearer_token(request))
     if audience == "citizen":
         citizen = await current_citizen(request)
-        return await citizen_context(manifest, settings, citizen.citizen_id)
+        return await citizen_context(manifest, settings, citizen.citizen_id, citizen.roles)
     if audience == "gate":
         gate = await current_gate(request)
         if gate.venue_kind not in manifest.venue_kinds:
