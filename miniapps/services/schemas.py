@@ -77,7 +77,7 @@ class MaterialIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: Code  # one of the materials the step declares
     filename: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
     content_type: Literal["application/pdf", "image/png", "image/jpeg"]
-    content_base64: Annotated[str, msgspec.Meta(min_length=4, max_length=700_000)]
+    content_base64: Annotated[str, msgspec.Meta(min_length=4, max_length=720_000)]
 
 
 class MaterialOut(msgspec.Struct):
