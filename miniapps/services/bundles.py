@@ -7,6 +7,7 @@ declared, the platform fills only what it knows.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -30,9 +31,14 @@ class Definition(msgspec.Struct):
     steps: list[StepSpec]
 
 
-def check(bundle: BundleIn) -> None:
+CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
+
+
+def check(code: str, bundle: BundleIn) -> None:
     """Refuse an incoherent definition, naming each fault (422 validation_error)."""
     errors: list[FieldError] = []
+    if not CODE.fullmatch(code):
+        errors.append(FieldError("code", "2–40 of a-z 0-9 _, starting with a letter"))
     keys: set[str] = set()
     for i, spec in enumerate(bundle.fields):
         if spec.key in keys:
@@ -56,7 +62,7 @@ def check(bundle: BundleIn) -> None:
 
 async def save(code: str, bundle: BundleIn) -> BundleOut:
     """Create or replace a bundle; applications under way keep the definition they started with."""
-    check(bundle)
+    check(code, bundle)
     definition = msgspec.json.encode(Definition(bundle.fields, bundle.steps)).decode()
     async with atomic():
         await fetch(

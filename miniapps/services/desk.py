@@ -30,7 +30,7 @@ from miniapps.services.applications import record
 from miniapps.services.errors import StepNotWaiting
 from miniapps.services.schemas import DecisionIn, DeskFieldOut, DeskStepOut, StepSpec
 from miniapps.services.staff import departments_of
-from miniapps.services.status import DECISION_FROM
+from miniapps.services.status import DECISION_FROM, overall
 from miniapps.services.views import field_purpose, material_out, materials_of
 
 _STEP_SQL = (
@@ -183,12 +183,16 @@ async def decide(ctx: MiniAppContext, step_id: str, decision: DecisionIn) -> Des
                 f"This step is {row['status']}; it cannot be {decision.status} now."
             )
         await record(step_id, decision.status, f"department:{row['department']}", decision.note)
+        steps = await fetch(
+            "SELECT status FROM services_step WHERE application = {}", row["application"]
+        )
+        now_overall = overall(True, [str(step["status"]) for step in steps])
         citizen = await ctx.for_openid(row["openid"])
         await notices.tell(
             citizen,
             row["application"],
             row["name"],
-            f"{row['title']}: {decision.status}",
-            decision.status,
+            f"{row['title']}: {decision.status}; 申请 application: {now_overall}",
+            now_overall,
         )
         return await _out(ctx, await _step(departments, step_id), opened=True)

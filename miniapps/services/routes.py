@@ -41,7 +41,6 @@ from miniapps.services.schemas import (
     ApplicationOut,
     BundleIn,
     BundleOut,
-    Code,
     DecisionIn,
     DeskStepOut,
     FieldsIn,
@@ -83,7 +82,7 @@ class AdminController(Controller):
 
     @put("/bundles/{code:str}", summary="Platform admin: create or replace a bundle")
     async def save_bundle(
-        self, ctx: Ctx, code: FromPath[Code], data: JSONBody[BundleIn]
+        self, ctx: Ctx, code: FromPath[str], data: JSONBody[BundleIn]
     ) -> BundleOut:
         ctx.require_role("platform_admin")
         return await bundles.save(code, data)

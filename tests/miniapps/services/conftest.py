@@ -38,7 +38,9 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def material(step: str, kind: str, data: bytes = PDF, content_type: str = "application/pdf") -> dict[str, Any]:
+def material(
+    step: str, kind: str, data: bytes = PDF, content_type: str = "application/pdf"
+) -> dict[str, Any]:
     return {
         "step": step,
         "kind": kind,
@@ -98,10 +100,17 @@ async def ready(api: Api, person: Citizen, code: str) -> dict[str, Any]:
     url = f"{BASE}/applications/{started['id']}"
     missing = {k: v for k, v in ANSWERS.items() if k in started["missing"]}
     if missing:
-        filled = await api.client.put(f"{url}/fields", json={"fields": missing}, headers=person.headers)
+        filled = await api.client.put(
+            f"{url}/fields", json={"fields": missing}, headers=person.headers
+        )
         assert filled.status_code == 200, filled.text
-    for step, kind in (("birth_certificate", "birth_record"), ("household_registration", "household_register")):
-        attached = await api.client.post(f"{url}/materials", json=material(step, kind), headers=person.headers)
+    for step, kind in (
+        ("birth_certificate", "birth_record"),
+        ("household_registration", "household_register"),
+    ):
+        attached = await api.client.post(
+            f"{url}/materials", json=material(step, kind), headers=person.headers
+        )
         assert attached.status_code == 201, attached.text
     found = await api.client.get(url, headers=person.headers)
     assert found.json()["missing"] == [], found.text
@@ -125,7 +134,9 @@ def step_id(application: dict[str, Any], code: str) -> str:
 
 async def decide(api: Api, staff: Citizen, step: str, status: str, **extra: Any) -> Any:
     return await api.client.post(
-        f"{BASE}/desk/steps/{step}/decisions", json={"status": status, **extra}, headers=staff.headers
+        f"{BASE}/desk/steps/{step}/decisions",
+        json={"status": status, **extra},
+        headers=staff.headers,
     )
 
 

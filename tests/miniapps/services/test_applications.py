@@ -19,7 +19,9 @@ from tests.miniapps.services.conftest import (
 
 
 class TestStart:
-    async def test_what_the_platform_knows_is_filled_and_the_rest_is_missing(self, api: Api) -> None:
+    async def test_what_the_platform_knows_is_filled_and_the_rest_is_missing(
+        self, api: Api
+    ) -> None:
         code = await make_bundle(api)
         person = await applicant(api)
         body = await start(api, person, code)
@@ -73,7 +75,9 @@ class TestStart:
         body = problem(response, 422, "validation_error")
         assert body["errors"][0]["field"] == "bundle"
 
-    async def test_without_the_identity_grant_it_is_403_and_nothing_is_started(self, api: Api) -> None:
+    async def test_without_the_identity_grant_it_is_403_and_nothing_is_started(
+        self, api: Api
+    ) -> None:
         code = await make_bundle(api)
         person = await api.citizen()
         await grant(api, person, "services", "profile.basic")
@@ -151,14 +155,26 @@ class TestAttach:
         body = await start(api, person, code)
         url = f"{BASE}/applications/{body['id']}/materials"
         wrong = material("birth_certificate", "birth_record", PNG, "application/pdf")
-        problem(await api.client.post(url, json=wrong, headers=person.headers), 422, "material_rejected")
+        problem(
+            await api.client.post(url, json=wrong, headers=person.headers), 422, "material_rejected"
+        )
         big = material("birth_certificate", "birth_record", b"%PDF-" + b"0" * 530_000)
-        problem(await api.client.post(url, json=big, headers=person.headers), 422, "material_rejected")
+        problem(
+            await api.client.post(url, json=big, headers=person.headers), 422, "material_rejected"
+        )
         bad = {**material("birth_certificate", "birth_record"), "content_base64": "@@@@"}
-        problem(await api.client.post(url, json=bad, headers=person.headers), 422, "material_rejected")
+        problem(
+            await api.client.post(url, json=bad, headers=person.headers), 422, "material_rejected"
+        )
         undeclared = material("medical_insurance", "birth_record")
-        problem(await api.client.post(url, json=undeclared, headers=person.headers), 422, "validation_error")
-        after = (await api.client.get(f"{BASE}/applications/{body['id']}", headers=person.headers)).json()
+        problem(
+            await api.client.post(url, json=undeclared, headers=person.headers),
+            422,
+            "validation_error",
+        )
+        after = (
+            await api.client.get(f"{BASE}/applications/{body['id']}", headers=person.headers)
+        ).json()
         assert after["materials"] == []
 
     async def test_another_citizens_application_is_404(self, api: Api) -> None:
