@@ -319,9 +319,11 @@ async def resubmit(
 
 async def record(step_id: str, status: str, actor: str, note: str) -> None:
     await fetch(
-        "INSERT INTO services_step_event (id, step, status, actor, note, at) "
-        "VALUES ({}, {}, {}, {}, {}, {})",
+        "INSERT INTO services_step_event (id, step, seq, status, actor, note, at) "
+        "VALUES ({}, {}, (SELECT count(*) + 1 FROM services_step_event WHERE step = {}), "
+        "{}, {}, {}, {})",
         new_id(),
+        step_id,
         step_id,
         status,
         actor,

@@ -250,7 +250,9 @@ class DeskController(Controller):
     ) -> Response[bytes]:
         data, content_type = await desk.material(ctx, step_id, material_id)
         return Response(
-            data, media_type=content_type, headers={"X-Content-Type-Options": "nosniff"}
+            data,
+            media_type=content_type,
+            headers={"X-Content-Type-Options": "nosniff", "Content-Disposition": "attachment"},
         )
 
     @post(

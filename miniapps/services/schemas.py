@@ -100,6 +100,13 @@ class FieldOut(msgspec.Struct):
     value: str | None  # the citizen's own values; never the ID number (only its hash)
 
 
+class StepEventOut(msgspec.Struct):
+    status: str
+    actor: str  # "citizen" or "department:<code>"
+    note: str
+    at: datetime
+
+
 class StepOut(msgspec.Struct):
     id: str
     code: str
@@ -109,6 +116,7 @@ class StepOut(msgspec.Struct):
     requested: list[str]  # what a department asked for, while `needs_more`
     note: str
     updated_at: datetime
+    history: list[StepEventOut] = []  # every move of the step, oldest first
 
 
 class ApplicationOut(msgspec.Struct):

@@ -79,6 +79,7 @@ class StepEvent(Table, tablename="services_step_event"):
 
     id = Varchar(length=36, primary_key=True)
     step = ForeignKey(references=Step, null=False, index=True)
+    seq = Integer(null=False, default=0)  # 1, 2, … within the step: its order, whatever the clock
     status = Varchar(length=16, null=False)
     actor = Varchar(length=48, null=False)  # "citizen" or "department:<code>"
     note = Varchar(length=500, null=False, default="")

@@ -22,6 +22,7 @@ from miniapps.services.schemas import (
     ApplicationOut,
     FieldOut,
     MaterialOut,
+    StepEventOut,
     StepOut,
 )
 from miniapps.services.status import overall
@@ -114,6 +115,17 @@ async def view(ctx: MiniAppContext, openid: str, application_id: str) -> Applica
     definition = bundles.parse(row["definition"])
     values = await values_of(application_id)
     steps = [step_out(s) for s in await steps_of(application_id)]
+    events = await fetch(
+        "SELECT e.step, e.status, e.actor, e.note, e.at FROM services_step_event e "
+        "JOIN services_step s ON s.id = e.step WHERE s.application = {} ORDER BY e.seq",
+        application_id,
+    )
+    for step in steps:
+        step.history = [
+            StepEventOut(e["status"], e["actor"], e["note"], as_utc(e["at"]))
+            for e in events
+            if e["step"] == step.id
+        ]
     materials = await materials_of(application_id)
     fields = []
     for spec in definition.fields:

@@ -204,6 +204,14 @@ class TestDecide:
         assert (
             fields["birth_hospital"] == "杭州市妇产科医院" and seen.json()["status"] == "submitted"
         )
+        follow = (await api.client.get(url, headers=person.headers)).json()
+        history = next(s for s in follow["steps"] if s["code"] == "birth_certificate")["history"]
+        assert [(h["status"], h["actor"]) for h in history] == [
+            ("submitted", "citizen"),
+            ("needs_more", "department:health_commission"),
+            ("submitted", "citizen"),
+        ]
+        assert history[1]["note"] == "医院全称"
 
     async def test_needs_more_must_name_asked_fields_of_the_step(self, api: Api) -> None:
         code = await make_bundle(api)
