@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from litestar import Controller, Request, Response, Router, delete, get, post, put
+from litestar import Controller, Request, Response, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -141,7 +141,7 @@ class ApplicationsController(Controller):
 
         return await views.view(ctx, ctx.require_citizen(), application_id)
 
-    @put(
+    @patch(
         "/{application_id:str}/fields",
         summary="Fill the missing fields of a draft",
         opt={"problems": (ApplicationNotDraft,)},

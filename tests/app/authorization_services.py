@@ -183,7 +183,7 @@ ENTRIES: dict[tuple[str, str], Rule] = {
     ("POST", f"{BASE}/applications"): Rule("app_granted", a_start),
     ("GET", f"{BASE}/applications"): Rule("app_citizen", my_applications),
     ("GET", A): Rule("app_owner", a_draft),
-    ("PUT", f"{A}/fields"): Rule("app_owner", a_draft_to_fill),
+    ("PATCH", f"{A}/fields"): Rule("app_owner", a_draft_to_fill),
     ("POST", f"{A}/materials"): Rule("app_owner", a_draft_to_attach),
     ("POST", f"{A}/submit"): Rule("app_owner", a_ready_application),
     ("POST", f"{A}/steps/{{step_code:str}}/resubmit"): Rule("app_owner", a_step_needing_more),

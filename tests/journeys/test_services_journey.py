@@ -97,7 +97,9 @@ async def test_opening_a_small_shop(api: Api) -> None:
         "business_scope": "餐饮",
         "employees": "2",
     }
-    filled = await api.client.put(f"{url}/fields", json={"fields": answers}, headers=owner.headers)
+    filled = await api.client.patch(
+        f"{url}/fields", json={"fields": answers}, headers=owner.headers
+    )
     assert filled.status_code == 200, filled.text
     lease = await api.client.post(
         f"{url}/materials",

@@ -100,7 +100,7 @@ async def ready(api: Api, person: Citizen, code: str) -> dict[str, Any]:
     url = f"{BASE}/applications/{started['id']}"
     missing = {k: v for k, v in ANSWERS.items() if k in started["missing"]}
     if missing:
-        filled = await api.client.put(
+        filled = await api.client.patch(
             f"{url}/fields", json={"fields": missing}, headers=person.headers
         )
         assert filled.status_code == 200, filled.text

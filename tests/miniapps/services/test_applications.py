@@ -99,7 +99,7 @@ class TestFill:
         person = await applicant(api)
         body = await start(api, person, code)
         url = f"{BASE}/applications/{body['id']}/fields"
-        response = await api.client.put(
+        response = await api.client.patch(
             url, json={"fields": {"baby_name": "张小宝"}}, headers=person.headers
         )
         assert response.status_code == 200, response.text
@@ -110,7 +110,7 @@ class TestFill:
         person = await applicant(api)
         body = await start(api, person, code)
         url = f"{BASE}/applications/{body['id']}"
-        response = await api.client.put(
+        response = await api.client.patch(
             f"{url}/fields",
             json={"fields": {"baby_name": "张小宝", "applicant_name": "别人", "nope": "x"}},
             headers=person.headers,
@@ -124,7 +124,7 @@ class TestFill:
         code = await make_bundle(api)
         owner, stranger = await applicant(api), await applicant(api)
         body = await start(api, owner, code)
-        response = await api.client.put(
+        response = await api.client.patch(
             f"{BASE}/applications/{body['id']}/fields",
             json={"fields": {"baby_name": "x"}},
             headers=stranger.headers,
@@ -212,7 +212,7 @@ class TestSubmit:
         body = await ready(api, person, code)
         url = f"{BASE}/applications/{body['id']}"
         await api.client.post(f"{url}/submit", headers=keyed(person.headers))
-        response = await api.client.put(
+        response = await api.client.patch(
             f"{url}/fields", json={"fields": {"baby_name": "x"}}, headers=person.headers
         )
         problem(response, 409, "application_not_draft")
