@@ -281,8 +281,8 @@ async def submit(ctx: MiniAppContext, application_id: str) -> ApplicationOut:
 async def resubmit(
     ctx: MiniAppContext, application_id: str, step_code: str, given: dict[str, str]
 ) -> ApplicationOut:
-    """Answer a department's "needs more": exactly the fields it asked for, then the step
-    goes back to it."""
+    """Answer a department's "needs more": exactly the fields it asked for (and the materials
+    it asked for attached again), then the step goes back to it."""
     openid = ctx.require_citizen()
     async with atomic():
         row = await application_row(openid, application_id)
@@ -296,14 +296,21 @@ async def resubmit(
         if step["status"] != "needs_more":
             raise StepNotWaiting(f"This step is {step['status']}: nothing was asked of you.")
         definition = bundles.parse(row["definition"])
-        asked = set(json.loads(step["requested"]))
+        requested = json.loads(step["requested"])
+        asked = {key for key in requested if not key.startswith("material:")}
         _check_keys(definition, given, asked)
-        left = sorted(asked - set(given))
-        if left:
-            raise ValidationFailed(
-                "Answer every field the department asked for.",
-                errors=[FieldError(f"fields.{key}", "asked for by the department") for key in left],
-            )
+        errors = [
+            FieldError(f"fields.{key}", "asked for by the department")
+            for key in sorted(asked - set(given))
+        ]
+        attached = {f"material:{m['step']}.{m['kind']}" for m in await materials_of(application_id)}
+        errors += [
+            FieldError(item, "attach it again: the department asked for it")
+            for item in requested
+            if item.startswith("material:") and item not in attached
+        ]
+        if errors:
+            raise ValidationFailed("Give everything the department asked for.", errors=errors)
         await _fill(ctx, openid, application_id, definition, given)
         moved = await fetch(
             "UPDATE services_step SET status = 'submitted', requested = '[]', updated_at = {} "

@@ -146,19 +146,33 @@ async def material(ctx: MiniAppContext, step_id: str, material_id: str) -> tuple
 
 def _check(spec: StepSpec, definition: bundles.Definition, decision: DecisionIn) -> None:
     if decision.status != "needs_more":
-        if decision.fields:
-            raise ValidationFailed(errors=[FieldError("fields", "only with needs_more")])
+        extra = [name for name in ("fields", "materials") if getattr(decision, name)]
+        if extra:
+            raise ValidationFailed(errors=[FieldError(n, "only with needs_more") for n in extra])
         return
-    if not decision.fields:
-        raise ValidationFailed(errors=[FieldError("fields", "say which fields you need")])
+    if not decision.fields and not decision.materials:
+        raise ValidationFailed(
+            errors=[FieldError("fields", "say which fields or materials you need")]
+        )
     asked = {f.key for f in definition.fields if f.source == "ask"}
     errors = [
         FieldError(f"fields[{i}]", "not an asked field of this step")
         for i, key in enumerate(decision.fields)
         if key not in spec.fields or key not in asked
     ]
+    errors += [
+        FieldError(f"materials[{i}]", "not a material of this step")
+        for i, kind in enumerate(decision.materials)
+        if kind not in spec.materials
+    ]
     if errors:
         raise ValidationFailed(errors=errors)
+
+
+def requested_of(step: str, decision: DecisionIn) -> list[str]:
+    """What the citizen must give again: field keys, then `material:<step>.<kind>`."""
+    kinds = sorted(set(decision.materials))
+    return sorted(set(decision.fields)) + [f"material:{step}.{kind}" for kind in kinds]
 
 
 async def decide(ctx: MiniAppContext, step_id: str, decision: DecisionIn) -> DeskStepOut:
@@ -167,7 +181,7 @@ async def decide(ctx: MiniAppContext, step_id: str, decision: DecisionIn) -> Des
         row = await _step(departments, step_id)
         _check(_spec(row), bundles.parse(row["definition"]), decision)
         allowed = DECISION_FROM[decision.status]
-        requested = sorted(set(decision.fields))
+        requested = requested_of(row["code"], decision)
         moved = await fetch(
             "UPDATE services_step SET status = {}, requested = {}, note = {}, updated_at = {} "
             f"WHERE id = {{}} AND status IN ({_marks(allowed)}) RETURNING id",
@@ -181,6 +195,16 @@ async def decide(ctx: MiniAppContext, step_id: str, decision: DecisionIn) -> Des
         if not moved:
             raise StepNotWaiting(
                 f"This step is {row['status']}; it cannot be {decision.status} now."
+            )
+        if decision.materials:
+            kinds = sorted(set(decision.materials))
+            await fetch(
+                "UPDATE services_material SET superseded_at = {} WHERE application = {} "
+                f"AND step = {{}} AND superseded_at IS NULL AND kind IN ({_marks(tuple(kinds))})",
+                now(),
+                row["application"],
+                row["code"],
+                *kinds,
             )
         await record(step_id, decision.status, f"department:{row['department']}", decision.note)
         steps = await fetch(

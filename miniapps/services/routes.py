@@ -46,6 +46,7 @@ from miniapps.services.schemas import (
     FieldsIn,
     MaterialIn,
     MaterialOut,
+    ResubmitIn,
     StaffIn,
     StaffOut,
     StartIn,
@@ -201,7 +202,7 @@ class ApplicationsController(Controller):
         ctx: Ctx,
         application_id: FromPath[str],
         step_code: FromPath[str],
-        data: JSONBody[FieldsIn],
+        data: JSONBody[ResubmitIn],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ApplicationOut]:
         openid = ctx.require_citizen()

@@ -145,6 +145,13 @@ class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     status: Decision
     note: Note = ""
     fields: Annotated[list[Code], msgspec.Meta(max_length=40)] = []  # with needs_more
+    materials: Annotated[list[Code], msgspec.Meta(max_length=10)] = []  # kinds, with needs_more
+
+
+class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The fields a department asked for (its asked materials are attached beforehand)."""
+
+    fields: Annotated[dict[Code, Value], msgspec.Meta(max_length=40)] = {}
 
 
 class DeskFieldOut(msgspec.Struct):

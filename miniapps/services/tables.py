@@ -97,6 +97,8 @@ class Material(Table, tablename="services_material"):
     sha256 = Varchar(length=64, null=False)
     storage_key = Varchar(length=80, null=False)
     created_at = Timestamptz(null=False)
+    # Set when the department asks for this kind again: the step then reads the new one.
+    superseded_at = Timestamptz(null=True, default=None)
 
 
 class Blob(Table, tablename="services_blob"):

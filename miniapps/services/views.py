@@ -90,7 +90,7 @@ async def values_of(application_id: str) -> dict[str, dict[str, Any]]:
 async def materials_of(application_id: str, step: str | None = None) -> list[dict[str, Any]]:
     sql = (
         "SELECT id, step, kind, filename, content_type, size, sha256, created_at "
-        "FROM services_material WHERE application = {}"
+        "FROM services_material WHERE application = {} AND superseded_at IS NULL"
     )
     if step is None:
         return await fetch(sql + " ORDER BY created_at, id", application_id)
@@ -145,9 +145,10 @@ async def view(ctx: MiniAppContext, openid: str, application_id: str) -> Applica
         )
     submitted = row["submitted_at"] is not None
     gaps = missing(definition, values, materials) if not submitted else []
+    attached = {f"material:{m['step']}.{m['kind']}" for m in materials}
     for step in steps:
         if step.status == "needs_more":
-            gaps += [key for key in step.requested if key not in gaps]
+            gaps += [key for key in step.requested if key not in gaps and key not in attached]
     return ApplicationOut(
         id=row["id"],
         bundle=row["bundle"],

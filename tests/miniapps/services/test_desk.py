@@ -14,6 +14,7 @@ from tests.miniapps.services.conftest import (
     clerk,
     decide,
     make_bundle,
+    material,
     start,
     step_id,
     submitted,
@@ -273,3 +274,50 @@ class TestResubmit:
             404,
             "not_found",
         )
+
+
+class TestAskForAMaterial:
+    async def test_the_citizen_attaches_it_again_and_the_desk_reads_the_new_one(
+        self, api: Api
+    ) -> None:
+        code = await make_bundle(api)
+        person = await applicant(api)
+        application = await submitted(api, person, code)
+        staff = await clerk(api, "health_commission")
+        step = step_id(application, "birth_certificate")
+        asked = await decide(api, staff, step, "needs_more", materials=["birth_record"])
+        assert asked.json()["requested"] == ["material:birth_certificate.birth_record"]
+        assert asked.json()["materials"] == []  # the old file is superseded
+        url = f"{BASE}/applications/{application['id']}"
+        follow = (await api.client.get(url, headers=person.headers)).json()
+        assert follow["missing"] == ["material:birth_certificate.birth_record"]
+        resubmit = f"{url}/steps/birth_certificate/resubmit"
+        early = await api.client.post(resubmit, json={}, headers=keyed(person.headers))
+        problem(early, 422, "validation_error")
+        clearer = PDF + b"% scanned again\n"
+        attached = await api.client.post(
+            f"{url}/materials",
+            json=material("birth_certificate", "birth_record", clearer),
+            headers=person.headers,
+        )
+        assert attached.status_code == 201, attached.text
+        answered = await api.client.post(resubmit, json={}, headers=keyed(person.headers))
+        assert answered.status_code == 200, answered.text
+        seen = (await api.client.get(f"{BASE}/desk/steps/{step}", headers=staff.headers)).json()
+        assert [m["id"] for m in seen["materials"]] == [attached.json()["id"]]
+        got = await api.client.get(
+            f"{BASE}/desk/steps/{step}/materials/{attached.json()['id']}", headers=staff.headers
+        )
+        assert got.content == clearer
+
+    async def test_a_material_the_step_does_not_declare_is_422(self, api: Api) -> None:
+        code = await make_bundle(api)
+        application = await submitted(api, await applicant(api), code)
+        staff = await clerk(api, "health_commission")
+        step = step_id(application, "birth_certificate")
+        wrong = await decide(api, staff, step, "needs_more", materials=["household_register"])
+        problem(wrong, 422, "validation_error")
+        also = await decide(api, staff, step, "approved", materials=["birth_record"])
+        problem(also, 422, "validation_error")
+        seen = await api.client.get(f"{BASE}/desk/steps/{step}", headers=staff.headers)
+        assert seen.json()["status"] == "submitted" and len(seen.json()["materials"]) == 1
