@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+import msgspec
+
 from miniapps.sdk import (
     FieldError,
     MiniAppContext,
@@ -142,8 +144,6 @@ async def start(ctx: MiniAppContext, bundle_code: str) -> ApplicationOut:
 
 
 def _encode(definition: bundles.Definition) -> str:
-    import msgspec
-
     return msgspec.json.encode(definition).decode()
 
 
