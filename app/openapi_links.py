@@ -56,6 +56,8 @@ _HOLD = {"hold_id": _body("hold_id")}
 _STAY = {"stay_id": _body("id")}
 _VISIT = {"visit_id": _body("id")}
 _LEASE = {"lease_id": _body("id")}
+SERVICES = f"{V1}/miniapps/services"
+_APPLICATION = {"application_id": _body("id")}
 
 # (method, path) of the producer → (status, consumers).
 LINKS: dict[tuple[str, str], tuple[int, list[To]]] = {
@@ -148,6 +150,15 @@ LINKS: dict[tuple[str, str], tuple[int, list[To]]] = {
             To("GET", f"{RENTAL}/leases/{{lease_id}}", _LEASE),
             To("POST", f"{RENTAL}/leases/{{lease_id}}/sign", _LEASE),
             To("POST", f"{RENTAL}/leases/{{lease_id}}/move-out", _LEASE),
+        ],
+    ),
+    ("POST", f"{SERVICES}/applications"): (
+        201,
+        [
+            To("GET", f"{SERVICES}/applications/{{application_id}}", _APPLICATION),
+            To("PATCH", f"{SERVICES}/applications/{{application_id}}/fields", _APPLICATION),
+            To("POST", f"{SERVICES}/applications/{{application_id}}/materials", _APPLICATION),
+            To("POST", f"{SERVICES}/applications/{{application_id}}/submit", _APPLICATION),
         ],
     ),
 }

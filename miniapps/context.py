@@ -167,7 +167,7 @@ class MiniAppContext:
         self.require_role("platform_admin")
         from identity.service import citizen_brief
 
-        if await citizen_brief(citizen_id) is None:
+        if not isinstance(citizen_id, str) or await citizen_brief(citizen_id) is None:
             raise NotFound("No such citizen.")
         return await ensure_openid(self.slug, citizen_id)
 
@@ -444,7 +444,7 @@ async def citizen_context(
     citizen_id: str,
     roles: frozenset[str] = frozenset(),
 ) -> MiniAppContext:
-    """A signed-in citizen using an in-process app: their openid and granted scopes."""
+    """A signed-in citizen using an in-process app: their openid, granted scopes and roles."""
     openid = await ensure_openid(manifest.slug, citizen_id)
     scopes = await granted_scopes(manifest.slug, citizen_id)
     return MiniAppContext(

@@ -363,3 +363,7 @@ for _slug, _templates, _scopes in (
 from tests.app import authorization_reports as reports  # noqa: E402
 
 TABLE.update(reports.ENTRIES)
+
+from tests.app import authorization_services as services  # noqa: E402
+
+TABLE.update(services.ENTRIES)

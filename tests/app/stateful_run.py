@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -43,6 +44,7 @@ from litestar.serialization import encode_json
 from schemathesis import GenerationMode
 from schemathesis.core.transport import Response
 
+from miniapps.services.demo import NEWBORN
 from tests.app.test_schema_fuzz import RESPONSE_CHECKS, Fuzzer
 from tests.clocks import city_today
 from tests.helpers import Api, Citizen
@@ -58,6 +60,7 @@ STEPS = int(os.environ.get("CITYBRAIN_STATEFUL_STEPS", "8"))
 SECONDS = float(os.environ.get("CITYBRAIN_STATEFUL_SECONDS", "60"))
 SUMMARY = os.environ.get("CITYBRAIN_STATEFUL_SUMMARY")
 GUESTS = int(os.environ.get("CITYBRAIN_STATEFUL_GUESTS", "8"))
+SERVICES_BUNDLE = "fuzz_newborn"  # the services app's bundle the guests apply for
 # Scenarios per state machine run: the clock is looked at between runs. The first run is
 # derandomized (the suite's budget fits in it), later ones draw afresh.
 CHUNK = 150
@@ -133,6 +136,7 @@ async def make_guest(api: Api, external: Any) -> Guest:
         "medical": ["wallet.charge"],
         "park": ["wallet.charge"],
         "rental": ["profile.basic", "identity.realname", "wallet.charge"],
+        "services": ["profile.basic", "identity.realname"],
     }.items():
         granted = await api.client.post(
             f"/api/v1/miniapps/{slug}/grants", json={"scopes": scopes}, headers=citizen.headers
@@ -149,6 +153,12 @@ async def make_world(api: Api) -> World:
     hospital = await make_hospital(api)
     park = await make_park(api, capacity=GUESTS + 2)
     admin = await api.admin()
+    bundle = await api.client.put(
+        f"/api/v1/miniapps/services/admin/bundles/{SERVICES_BUNDLE}",
+        json=msgspec.to_builtins(NEWBORN),
+        headers=admin.headers,
+    )
+    assert bundle.status_code == 200, bundle.text
     gate = await device(api, "metro")
     callers = {
         "admin": admin.headers,
@@ -208,6 +218,7 @@ def seeded_body(path: str, method: str, world: World, code: str) -> dict[str, An
             "nights": 1,
         },
         "/api/v1/miniapps/rental/listings": {**HOME, "region_code": "330106"},
+        "/api/v1/miniapps/services/applications": {"bundle": SERVICES_BUNDLE},
         "/api/v1/miniapps/rental/leases": {
             "viewing_id": world.viewings[-1] if world.viewings else str(uuid.uuid4()),
             "start_date": (city_today() + timedelta(days=1)).isoformat(),
