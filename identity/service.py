@@ -12,7 +12,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from app.database import atomic, fetch, fetch_one, fetch_point
@@ -639,3 +639,33 @@ async def active_gate(gate_id: str) -> ActiveGate | None:
     if row is None:
         return None
     return ActiveGate(row["id"], row["venue"], row["kind"])
+
+
+@dataclass(frozen=True)
+class VerifiedFacts:
+    """What a benefits programme may judge a verified citizen by: read from the sealed ID
+    number when asked (nothing more is stored); the number itself never leaves the platform
+    (the SDK hashes it per app before a mini-app sees it)."""
+
+    citizen_id: str
+    birth_date: date
+    region_code: str
+    id_number: str
+
+
+async def verified_facts(after: str | None, limit: int) -> list[VerifiedFacts]:
+    """Real-name-verified citizens in id order after `after`: birth date and region from the ID."""
+    rows = await fetch(
+        "SELECT id, id_sealed FROM citizen WHERE real_name_verified = {} AND id > {} "
+        f"ORDER BY id LIMIT {int(limit)}",
+        True,
+        after or "",
+    )
+    keyring = get_keyring()
+    facts = []
+    for row in rows:
+        number = keyring.open_text(row["id_sealed"], aad=f"id:{row['id']}")
+        facts.append(
+            VerifiedFacts(str(row["id"]), idcard.birth_date(number), number[:6], number)
+        )
+    return facts

@@ -40,6 +40,7 @@ from miniapps.schemas import (
     RefundOut,
     VoidOut,
 )
+from miniapps.sdk_payouts import DirectoryFacade, PayoutFacade
 from miniapps.sdk_sealing import Sealer
 from miniapps.service import ensure_openid, granted_scopes, record_data_access
 
@@ -120,6 +121,7 @@ class MiniAppContext:
         openid: str | None = None,
         scopes: frozenset[str] | None = None,
         sandbox_citizen: str | None = None,
+        roles: frozenset[str] = frozenset(),
     ) -> None:
         self.manifest = manifest
         self.slug = manifest.slug
@@ -134,6 +136,10 @@ class MiniAppContext:
         self.notify = NotifyFacade(self)
         self.healthcode = HealthcodeFacade(self)
         self.identity = IdentityFacade(self)
+        # The signed-in citizen's platform roles (platform_admin, …): staff screens of an app.
+        self.roles = roles
+        self.directory = DirectoryFacade(self)
+        self.payouts = PayoutFacade(self)
 
     @property
     def has_citizen(self) -> bool:
@@ -146,6 +152,23 @@ class MiniAppContext:
                 raise Forbidden("A device acts for a citizen only after scanning their code.")
             raise Unauthorized("Sign in to the City Brain app to use this mini-app.")
         return self.openid
+
+    def require_role(self, *roles: str) -> str:
+        """The openid of a signed-in citizen holding one of the platform `roles` (the app's
+        staff: `platform_admin`); 401 when nobody signed in, 403 otherwise."""
+        openid = self.require_citizen()
+        if not self.roles & frozenset(roles):
+            raise Forbidden(f"This needs the {' or '.join(sorted(roles))} role.")
+        return openid
+
+    async def audit(self, action: str, target: str) -> None:
+        """Record a staff action in the platform's audit log (`GET /api/v1/admin/audit`):
+        the actor is the signed-in citizen, the action `<slug>.<action>`."""
+        from identity.service import record_audit
+
+        if self._citizen_id is None:
+            raise RuntimeError("audit() needs a signed-in staff member behind the context")
+        await record_audit(self._citizen_id, f"{self.slug}.{action}"[:60], target[:200])
 
     def as_merchant(self) -> MiniAppContext:
         """The app itself, with no caller: to capture or void what it holds after the
@@ -395,7 +418,10 @@ def id_hash(slug: str, id_number: str) -> str:
 
 
 async def citizen_context(
-    manifest: Manifest, settings: Mapping[str, str], citizen_id: str
+    manifest: Manifest,
+    settings: Mapping[str, str],
+    citizen_id: str,
+    roles: frozenset[str] = frozenset(),
 ) -> MiniAppContext:
     """A signed-in citizen using an in-process app: their openid and granted scopes."""
     openid = await ensure_openid(manifest.slug, citizen_id)
@@ -406,6 +432,7 @@ async def citizen_context(
         citizen_id=citizen_id,
         openid=openid,
         scopes=scopes & frozenset(manifest.scopes),
+        roles=roles,
     )
 
 
@@ -433,7 +460,7 @@ async def provide_context(request: Request[Any, Any, Any]) -> MiniAppContext:
     audience = _audience(bearer_token(request))
     if audience == "citizen":
         citizen = await current_citizen(request)
-        return await citizen_context(manifest, settings, citizen.citizen_id)
+        return await citizen_context(manifest, settings, citizen.citizen_id, citizen.roles)
     if audience == "gate":
         gate = await current_gate(request)
         if gate.venue_kind not in manifest.venue_kinds:

@@ -80,6 +80,13 @@ from miniapps.schemas import (
     RefundOut,
     VoidOut,
 )
+from miniapps.sdk_payouts import (
+    CitizenFacts,
+    DirectoryFacade,
+    DirectoryPage,
+    PayoutFacade,
+    PayoutOut,
+)
 from miniapps.sdk_sealing import SealBroken, Sealer
 from miniapps.sdk_time import (
     SHANGHAI,
@@ -97,6 +104,7 @@ from notifications.errors import NotSubscribed, UnknownTemplate
 from wallet.errors import (
     CreditLimitExceeded,
     HoldNotOpen,
+    PaymentFailed,
     RefundExceedsCharge,
     WalletSuspended,
 )
@@ -203,6 +211,12 @@ __all__ = [
     "AppEvent",
     "CaptureOut",
     "ChargeOut",
+    "CitizenFacts",
+    "DirectoryFacade",
+    "DirectoryPage",
+    "PaymentFailed",
+    "PayoutFacade",
+    "PayoutOut",
     "Conflict",
     "CursorParam",
     "Device",
