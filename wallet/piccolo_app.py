@@ -2,7 +2,17 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from wallet.tables import Account, Benefit, Bill, Charge, CreditLine, Hold, Refund, Repayment, Transfer
+from wallet.tables import (
+    Account,
+    Benefit,
+    Bill,
+    Charge,
+    CreditLine,
+    Hold,
+    Refund,
+    Repayment,
+    Transfer,
+)
 
 APP_CONFIG = AppConfig(
     app_name="wallet",

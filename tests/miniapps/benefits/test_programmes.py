@@ -83,7 +83,9 @@ class TestCreateProgramme:
             f"{BASE}/programmes", json=programme_body(), headers=citizen.headers
         )
         problem(response, 403, "forbidden")
-        problem(await api.client.post(f"{BASE}/programmes", json=programme_body()), 401, "unauthorized")
+        problem(
+            await api.client.post(f"{BASE}/programmes", json=programme_body()), 401, "unauthorized"
+        )
 
 
 class TestListProgrammes:
@@ -112,7 +114,9 @@ class TestListProgrammes:
 
     async def test_citizens_may_not(self, api: Api) -> None:
         citizen = await api.citizen()
-        problem(await api.client.get(f"{BASE}/programmes", headers=citizen.headers), 403, "forbidden")
+        problem(
+            await api.client.get(f"{BASE}/programmes", headers=citizen.headers), 403, "forbidden"
+        )
 
 
 class TestOneProgramme:
