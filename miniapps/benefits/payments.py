@@ -8,7 +8,8 @@ where it got to. Each eligible citizen is paid in a transaction of their own:
    or a concurrent run finds it taken and moves on; only a payment the channel refused is
    claimed again, by a conditional UPDATE);
 2. the budget guard `UPDATE … SET spent = spent + :amount WHERE spent + :amount <= budget`:
-   no row means the budget is spent, and the row is kept as failed `budget_exhausted`;
+   no row means the budget is spent, and the row is kept as failed `budget_exhausted`
+   (or `closed`, when staff closed the programme meanwhile);
 3. the payout through the SDK (`ctx.payouts.pay`, the wallet's ledger and payment channel,
    keyed by the same key), which joins this transaction.
 
@@ -211,12 +212,17 @@ async def pay_one(
                 amount,
             )
             if not within:
+                state = await fetch_one(
+                    "SELECT status FROM benefits_programme WHERE id = {}", programme_id
+                )
+                reason = "budget_exhausted" if state and state["status"] == "active" else "closed"
                 await fetch(
-                    "UPDATE benefits_payment SET status = 'failed', reason = 'budget_exhausted' "
+                    "UPDATE benefits_payment SET status = 'failed', reason = {} "
                     "WHERE payment_key = {}",
+                    reason,
                     key,
                 )
-                return "budget_exhausted"
+                return reason
             paid = await ctx.payouts.pay(
                 openid,
                 amount,

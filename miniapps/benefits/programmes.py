@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from miniapps.benefits import rules as rulebook
-from miniapps.benefits.errors import ProgrammeNotFound
+from miniapps.benefits.errors import ProgrammeClosed, ProgrammeNotFound
 from miniapps.benefits.schemas import (
     FailureCount,
     ListIn,
@@ -115,6 +115,23 @@ async def list_all(
     )
     items = [_out(r, await _listed_count(r["id"])) for r in rows[:limit]]
     return items, (encode_cursor(items[-1].id) if len(rows) > limit else None)
+
+
+async def close(ctx: MiniAppContext, programme_id: str) -> ProgrammeOut:
+    """Stop paying; a payment in flight either committed before (it stays) or finds the
+    programme closed in its budget guard and books nothing."""
+    ctx.require_role("platform_admin")
+    await programme_row(programme_id)
+    async with atomic():
+        closed = await fetch(
+            "UPDATE benefits_programme SET status = 'closed' WHERE id = {} "
+            "AND status = 'active' RETURNING id",
+            programme_id,
+        )
+        if not closed:
+            raise ProgrammeClosed("This programme is closed already.")
+        await ctx.audit("programme.close", f"programme:{programme_id}")
+    return await get(ctx, programme_id)
 
 
 async def add_to_list(ctx: MiniAppContext, programme_id: str, data: ListIn) -> ListOut:

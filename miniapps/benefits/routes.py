@@ -121,6 +121,15 @@ class ProgrammesController(Controller):
         await ctx.audit("programme.run", f"programme:{programme_id}")
         return RunOut(programme_id, due, bool(due))
 
+    @post(
+        "/{programme_id:str}/close",
+        status_code=200,
+        summary="Staff: close a programme: it pays nobody any more (what it paid stays)",
+        opt={"problems": (*_FOUND, ProgrammeClosed)},
+    )
+    async def close(self, ctx: Ctx, programme_id: FromPath[str]) -> ProgrammeOut:
+        return await programmes.close(ctx, programme_id)
+
     @get(
         "/{programme_id:str}/report",
         summary="Staff: eligible, paid, failed and why, totals; the ledger's side to match",
