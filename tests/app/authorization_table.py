@@ -359,3 +359,7 @@ for _slug, _templates, _scopes in (
     ("hello", ["hello.wave"], ["profile.basic"]),
 ):
     TABLE |= miniapp_platform_routes(_slug, _templates, _scopes)
+
+from tests.app import authorization_benefits  # noqa: E402
+
+TABLE.update(authorization_benefits.ENTRIES)
