@@ -665,7 +665,5 @@ async def verified_facts(after: str | None, limit: int) -> list[VerifiedFacts]:
     facts = []
     for row in rows:
         number = keyring.open_text(row["id_sealed"], aad=f"id:{row['id']}")
-        facts.append(
-            VerifiedFacts(str(row["id"]), idcard.birth_date(number), number[:6], number)
-        )
+        facts.append(VerifiedFacts(str(row["id"]), idcard.birth_date(number), number[:6], number))
     return facts
