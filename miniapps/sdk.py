@@ -50,7 +50,7 @@ from app.idempotency import (
     idempotent,
 )
 from app.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor
-from app.security import new_id
+from app.security import new_id, new_time_id
 from identity.errors import RealNameRequired
 from miniapps.context import (
     Device,
@@ -263,6 +263,7 @@ __all__ = [
     "local_today",
     "maybe_utc",
     "new_id",
+    "new_time_id",
     "now",
     "provide_context",
     "scan_refused",

@@ -31,6 +31,7 @@ from miniapps.sdk import (
     local_today,
     maybe_utc,
     new_id,
+    new_time_id,
     now,
 )
 
@@ -79,7 +80,7 @@ async def create(ctx: MiniAppContext, data: ProgrammeIn) -> ProgrammeOut:
         errors.append(FieldError("payment_day", "a monthly day must be the 1st to the 28th"))
     if errors:
         raise ValidationFailed(errors=errors)
-    programme_id = new_id()
+    programme_id = new_time_id()  # time-ordered: the list is newest first
     async with atomic():
         await fetch(
             "INSERT INTO benefits_programme (id, name, amount, budget, spent, frequency, "

@@ -79,7 +79,7 @@ class ProgrammesController(Controller):
             run=run,
         )
 
-    @get("", summary="Staff: the programmes")
+    @get("", summary="Staff: the programmes, newest first")
     async def list_all(
         self, ctx: Ctx, limit: LimitParam = 50, cursor: CursorParam = None
     ) -> Page[ProgrammeOut]:
