@@ -22,6 +22,7 @@ from miniapps.schemas import DataAccessOut, GrantCreated, GrantOut, MiniAppOut
 OPENID_LENGTH = 32
 CODE_TTL = timedelta(minutes=5)
 _known_openids: set[tuple[str, str]] = set()
+_citizen_of: dict[tuple[str, str], str] = {}  # (slug, openid) → citizen, from the directory
 
 
 def now() -> datetime:
@@ -198,10 +199,16 @@ async def remember_openids(slug: str, citizen_ids: list[str]) -> dict[str, str]:
         if len(_known_openids) > 100_000:
             _known_openids.clear()
         _known_openids.update((slug, c) for c in new)
+    if len(_citizen_of) > 200_000:
+        _citizen_of.clear()
+    _citizen_of.update(((slug, o), c) for c, o in openids.items())
     return openids
 
 
 async def citizen_for_openid(slug: str, openid: str) -> str | None:
+    known = _citizen_of.get((slug, openid))  # an openid never changes citizen: safe to keep
+    if known is not None:
+        return known
     row = await fetch_one(
         "SELECT citizen_id FROM miniapp_openid WHERE slug = {} AND openid = {}", slug, openid
     )

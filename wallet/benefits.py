@@ -1,9 +1,10 @@
 """Benefits paid to citizens from a mini-app's programme account (民生直达).
 
-One call books one payment, exactly once per `payment_key`, in one transaction: the claim
-of the key (a unique row, `INSERT … ON CONFLICT DO NOTHING`), the part that repays an overdue
-pay-later balance when the citizen chose that (oldest bills first, which lifts a suspension),
-the rest paid out through the `PaymentChannel` (`disburse`), and the ledger legs:
+One call books one payment, exactly once per `payment_key`, in one transaction: the rest
+after an overdue pay-later balance (repaid first when the citizen chose that) paid out
+through the `PaymentChannel` (`disburse`, idempotent by reference), the claim of the key (a
+unique row, `INSERT … ON CONFLICT DO NOTHING`), the repayment (oldest bills first, which
+lifts a suspension), and the ledger legs:
 
 | entry kind | from → to |
 |---|---|
@@ -13,22 +14,32 @@ the rest paid out through the `PaymentChannel` (`disburse`), and the ledger legs
 
 A second call with the same key books nothing and answers the first payment (`replayed`).
 A channel refusal raises `PaymentFailed` and nothing at all is written, the key included,
-so that a later run may try again.
+so that a later run may try again. The benefit id (the channel's reference) is derived from
+the key, so every attempt at one payment names the same reference to the channel.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from app import metrics
-from app.database import after_commit, atomic, fetch, fetch_one
+from app.database import after_commit, atomic, fetch_one
 from app.errors import Conflict, FieldError, ValidationFailed
-from app.security import new_id
 from wallet import clock, dues, events, ledger, lines
 from wallet.channel import get_payment_channel
 from wallet.ledger import FUNDING, Leg, credit_account, programme_account, receipts_account
 from wallet.schemas import MAX_AMOUNT
+
+_BENEFIT_IDS = uuid.UUID("6f1d2a7e-5c1b-4b8e-9a53-2f0f7f0b1e11")
+
+
+def benefit_id_for(payment_key: str) -> str:
+    """The same id, hence the same channel reference, for every attempt at one payment: a
+    transaction that dies after the channel paid (a crash, a batch rolled back) and is tried
+    again asks the channel to pay the same reference, which it must pay only once."""
+    return str(uuid.uuid5(_BENEFIT_IDS, payment_key))
 
 
 @dataclass(frozen=True)
@@ -75,21 +86,40 @@ async def pay_benefit(
     account = programme_account(miniapp, programme)
     async with atomic():
         now = clock.now()
-        benefit_id = new_id()
-        claimed = await fetch(
+        benefit_id = benefit_id_for(payment_key)
+        repaid = 0
+        if repay_overdue_first:
+            line = await lines.find_line(citizen_id)
+            if line is not None and line.overdue(now):
+                await lines.lock_line(citizen_id, now)
+                repaid = min(amount, await dues.overdue_amount(citizen_id, now))
+        disbursed = amount - repaid
+        channel = get_payment_channel()
+        # The channel before the claim, so that a payment is one insert: a replay asks the
+        # channel again for the same reference, which it pays once (its contract).
+        reference = ""
+        if disbursed:
+            reference = await channel.disburse(
+                citizen_id=citizen_id, amount=disbursed, reference=benefit_id
+            )
+        row = await fetch_one(
             "INSERT INTO wallet_benefit (id, payment_key, miniapp, account, citizen_id, amount, "
             "repaid, disbursed, channel, channel_reference, created_at) "
-            "VALUES ({}, {}, {}, {}, {}, {}, 0, 0, '', '', {}) "
-            "ON CONFLICT (payment_key) DO NOTHING RETURNING id",
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+            "ON CONFLICT (payment_key) DO NOTHING RETURNING *",
             benefit_id,
             payment_key,
             miniapp,
             account,
             citizen_id,
             amount,
+            repaid,
+            disbursed,
+            channel.name,
+            reference[:120],
             now,
         )
-        if not claimed:
+        if row is None:
             first = await fetch_one(
                 "SELECT * FROM wallet_benefit WHERE payment_key = {}", payment_key
             )
@@ -97,31 +127,9 @@ async def pay_benefit(
             if str(first["citizen_id"]) != citizen_id or int(first["amount"]) != amount:
                 raise Conflict("This payment key was already used for another payment.")
             return _paid(first, replayed=True)
-        repaid = 0
-        if repay_overdue_first:
-            line = await lines.find_line(citizen_id)
-            if line is not None and line.overdue(now):
-                await lines.lock_line(citizen_id, now)
-                repaid = min(amount, await dues.overdue_amount(citizen_id, now))
-                await lines.adjust(citizen_id, now, outstanding=-repaid)
-                await dues.pay_down(citizen_id, repaid, now)
-        disbursed = amount - repaid
-        channel = get_payment_channel()
-        reference = ""
-        if disbursed:
-            reference = await channel.disburse(
-                citizen_id=citizen_id, amount=disbursed, reference=benefit_id
-            )
-        row = await fetch_one(
-            "UPDATE wallet_benefit SET repaid = {}, disbursed = {}, channel = {}, "
-            "channel_reference = {} WHERE id = {} RETURNING *",
-            repaid,
-            disbursed,
-            channel.name,
-            reference[:120],
-            benefit_id,
-        )
-        assert row is not None
+        if repaid:
+            await lines.adjust(citizen_id, now, outstanding=-repaid)
+            await dues.pay_down(citizen_id, repaid, now)
         await ledger.post(
             [
                 Leg("benefit", account, credit_account(citizen_id), repaid),

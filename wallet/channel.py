@@ -42,6 +42,7 @@ class SimulatedChannel:
         self.refuse = False
         self.payments = 0  # how many went through (tests look)
         self.disbursed: list[tuple[str, int, str]] = []  # (citizen, fen, reference), recorded
+        self._paid: set[str] = set()
 
     async def collect(self, *, citizen_id: str, amount: int, reference: str) -> str:
         if self.refuse:
@@ -52,7 +53,9 @@ class SimulatedChannel:
     async def disburse(self, *, citizen_id: str, amount: int, reference: str) -> str:
         if self.refuse:
             raise PaymentFailed("The bank refused the payment; nothing was paid.")
-        self.disbursed.append((citizen_id, amount, reference))
+        if reference not in self._paid:  # idempotent by reference, as a real channel must be
+            self._paid.add(reference)
+            self.disbursed.append((citizen_id, amount, reference))
         return f"sim_out_{reference}"
 
 

@@ -2,7 +2,8 @@
 
 The scheduler (and staff, on demand) sweeps the SDK's citizen directory page by page; the
 sweep's cursor is saved after each page, so a run that stops (a restart, a crash) resumes
-where it got to. Each eligible citizen is paid in a transaction of their own:
+where it got to. Eligible citizens are paid in groups of 20, one transaction a group (a
+commit is most of a payment's cost); for each of them:
 
 1. claim the payment row `(programme, period, openid)` (a unique key: a second run, a retry
    or a concurrent run finds it taken and moves on; only a payment the channel refused is
@@ -13,8 +14,10 @@ where it got to. Each eligible citizen is paid in a transaction of their own:
 3. the payout through the SDK (`ctx.payouts.pay`, the wallet's ledger and payment channel,
    keyed by the same key), which joins this transaction.
 
-A refusal by the payment channel rolls all three back and records the row as failed
-`payment_failed`; the next run tries it again.
+A refusal by the payment channel rolls the group back; its citizens are then paid one
+transaction each, so that the refused one is recorded alone as failed `payment_failed` (the
+next run tries it again). The wallet derives the channel's reference from the key, so a
+payment tried again (after a rollback or a crash) names the same reference to the channel.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ from miniapps.sdk import (
     now,
 )
 
-BATCH = 500
+BATCH = 500  # citizens read from the directory at a time
+GROUP = 20  # payments committed together
 RETRIED = "payment_failed"
 
 
@@ -137,11 +141,25 @@ async def _pay_batch(
     )
     settled = {r["openid"] for r in done if r["status"] == "paid" or r["reason"] != RETRIED}
     prefs = await _repay_first(openids)
-    for facts in chosen:
-        if facts.openid in settled:
-            continue
-        outcome = await pay_one(ctx, row, period, facts.openid, facts.openid in prefs)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    due = [f.openid for f in chosen if f.openid not in settled]
+    for start in range(0, len(due), GROUP):
+        group = due[start : start + GROUP]
+        for outcome in await _pay_group(ctx, row, period, group, prefs):
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+
+async def _pay_group(
+    ctx: MiniAppContext, row: dict[str, Any], period: str, group: list[str], prefs: set[str]
+) -> list[str]:
+    """Pay a few citizens in one transaction (a commit each is most of a payment's cost);
+    when the channel refuses one, the group is rolled back and paid one by one, so that the
+    refusal is recorded alone. The wallet's benefit id is derived from the key, so the
+    channel is asked again for the same references, and pays each at most once."""
+    try:
+        async with atomic():
+            return [await _pay(ctx, row, period, openid, openid in prefs) for openid in group]
+    except PaymentFailed:
+        return [await pay_one(ctx, row, period, openid, openid in prefs) for openid in group]
 
 
 async def _retry_failed(
@@ -176,74 +194,80 @@ async def _repay_first(openids: list[str]) -> set[str]:
 async def pay_one(
     ctx: MiniAppContext, row: dict[str, Any], period: str, openid: str, repay_first: bool
 ) -> str:
-    """Pay one citizen for one period; returns `paid`, `skipped` (settled already) or the
-    failure reason. Safe to call again and concurrently: the key decides."""
-    programme_id, amount = str(row["id"]), int(row["amount"])
-    key = f"{programme_id}:{period}:{openid}"
+    """Pay one citizen for one period in a transaction of its own; returns `paid`,
+    `skipped` (settled already) or the failure reason. Safe to call again and concurrently:
+    the key decides."""
     try:
         async with atomic():
-            at = now()
-            claimed = await fetch(
-                "INSERT INTO benefits_payment (id, payment_key, programme_id, period, openid, "
-                "amount, status, reason, attempts, repaid, disbursed, created_at) "
-                "VALUES ({}, {}, {}, {}, {}, {}, 'paid', NULL, 1, 0, 0, {}) "
-                "ON CONFLICT (payment_key) DO NOTHING RETURNING id",
-                new_id(),
-                key,
-                programme_id,
-                period,
-                openid,
-                amount,
-                at,
-            ) or await fetch(
-                "UPDATE benefits_payment SET status = 'paid', reason = NULL, "
-                "attempts = attempts + 1 WHERE payment_key = {} AND status = 'failed' "
-                "AND reason = {} RETURNING id",
-                key,
-                RETRIED,
-            )
-            if not claimed:
-                return "skipped"
-            within = await fetch(
-                "UPDATE benefits_programme SET spent = spent + {} WHERE id = {} "
-                "AND status = 'active' AND spent + {} <= budget RETURNING id",
-                amount,
-                programme_id,
-                amount,
-            )
-            if not within:
-                state = await fetch_one(
-                    "SELECT status FROM benefits_programme WHERE id = {}", programme_id
-                )
-                reason = "budget_exhausted" if state and state["status"] == "active" else "closed"
-                await fetch(
-                    "UPDATE benefits_payment SET status = 'failed', reason = {} "
-                    "WHERE payment_key = {}",
-                    reason,
-                    key,
-                )
-                return reason
-            paid = await ctx.payouts.pay(
-                openid,
-                amount,
-                programme=programme_id,
-                key=key,
-                memo=str(row["name"]),
-                repay_overdue_first=repay_first,
-            )
-            await fetch(
-                "UPDATE benefits_payment SET payout_id = {}, repaid = {}, disbursed = {}, "
-                "paid_at = {} WHERE payment_key = {}",
-                paid.payout_id,
-                paid.repaid,
-                paid.disbursed,
-                at,
-                key,
-            )
-            return "paid"
+            return await _pay(ctx, row, period, openid, repay_first)
     except PaymentFailed:
+        key = f"{row['id']}:{period}:{openid}"
         await _record_failure(row, period, openid, key, RETRIED)
         return RETRIED
+
+
+async def _pay(
+    ctx: MiniAppContext, row: dict[str, Any], period: str, openid: str, repay_first: bool
+) -> str:
+    """Inside the caller's transaction: claim, guard the budget, pay (see the module doc)."""
+    programme_id, amount = str(row["id"]), int(row["amount"])
+    key = f"{programme_id}:{period}:{openid}"
+    at = now()
+    claimed = await fetch(
+        "INSERT INTO benefits_payment (id, payment_key, programme_id, period, openid, "
+        "amount, status, reason, attempts, repaid, disbursed, created_at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, 'paid', NULL, 1, 0, 0, {}) "
+        "ON CONFLICT (payment_key) DO NOTHING RETURNING id",
+        new_id(),
+        key,
+        programme_id,
+        period,
+        openid,
+        amount,
+        at,
+    ) or await fetch(
+        "UPDATE benefits_payment SET status = 'paid', reason = NULL, "
+        "attempts = attempts + 1 WHERE payment_key = {} AND status = 'failed' "
+        "AND reason = {} RETURNING id",
+        key,
+        RETRIED,
+    )
+    if not claimed:
+        return "skipped"
+    within = await fetch(
+        "UPDATE benefits_programme SET spent = spent + {} WHERE id = {} "
+        "AND status = 'active' AND spent + {} <= budget RETURNING id",
+        amount,
+        programme_id,
+        amount,
+    )
+    if not within:
+        state = await fetch_one("SELECT status FROM benefits_programme WHERE id = {}", programme_id)
+        reason = "budget_exhausted" if state and state["status"] == "active" else "closed"
+        await fetch(
+            "UPDATE benefits_payment SET status = 'failed', reason = {} WHERE payment_key = {}",
+            reason,
+            key,
+        )
+        return reason
+    paid = await ctx.payouts.pay(
+        openid,
+        amount,
+        programme=programme_id,
+        key=key,
+        memo=str(row["name"]),
+        repay_overdue_first=repay_first,
+    )
+    await fetch(
+        "UPDATE benefits_payment SET payout_id = {}, repaid = {}, disbursed = {}, "
+        "paid_at = {} WHERE payment_key = {}",
+        paid.payout_id,
+        paid.repaid,
+        paid.disbursed,
+        at,
+        key,
+    )
+    return "paid"
 
 
 async def _record_failure(

@@ -38,19 +38,24 @@ async def ledger_problems(api: Api) -> list[str]:
 
 @contextmanager
 def channel(refuse: bool = False, crash_after: int | None = None) -> Iterator[Any]:
-    """A recording payment channel for the block: it refuses, or dies after N payouts."""
+    """A recording payment channel for the block (idempotent by reference, like a bank):
+    it refuses, or the process dies once, after N payouts."""
     from wallet.channel import SimulatedChannel, set_payment_channel
     from wallet.errors import PaymentFailed
 
     class Recording(SimulatedChannel):
+        died: bool
+
         async def disburse(self, *, citizen_id: str, amount: int, reference: str) -> str:
-            if crash_after is not None and len(self.disbursed) >= crash_after:
+            if crash_after is not None and len(self.disbursed) >= crash_after and not self.died:
+                self.died = True
                 raise RuntimeError("the process died here")
             if self.refuse:
                 raise PaymentFailed("The bank refused the payment; nothing was paid.")
             return await super().disburse(citizen_id=citizen_id, amount=amount, reference=reference)
 
     recording = Recording()
+    recording.died = False
     recording.refuse = refuse
     set_payment_channel(recording)
     try:

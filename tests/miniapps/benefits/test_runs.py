@@ -143,16 +143,43 @@ class TestPaymentRun:
         made = await create_programme(api, admin, amount=500)
         listed = await citizens(api, 5)
         await add_to_list(api, admin, made["id"], listed)
-        with channel(crash_after=2), pytest.raises(RuntimeError):
-            await pay(api, made["id"])
-        assert (await report(api, admin, made["id"]))["paid"] == 2
-        with channel() as recorded:
-            assert await pay(api, made["id"]) == {"paid": 3}
-        assert len(recorded.disbursed) == 3
+        with channel(crash_after=2) as bank:
+            with pytest.raises(RuntimeError):
+                await pay(api, made["id"])
+            # The bank paid two, but their transaction died with the process: nothing booked.
+            assert len(bank.disbursed) == 2
+            assert (await report(api, admin, made["id"]))["paid"] == 0
+            assert await pay(api, made["id"]) == {"paid": 5}
+        # Tried again under the same references, the two were not paid a second time.
+        assert len(bank.disbursed) == 5
+        assert len({reference for _, _, reference in bank.disbursed}) == 5
         body = await report(api, admin, made["id"])
         assert (body["paid"], body["ledger_payments"], body["ledger_amount"]) == (5, 5, 2_500)
         for citizen in listed:
-            assert len(await benefits_of(api, citizen)) == 1
+            [benefit] = await benefits_of(api, citizen)
+            assert (citizen.id, 500, benefit["id"]) in bank.disbursed
+
+    async def test_one_refusal_in_a_group_fails_alone(self, api: Api, admin: Citizen) -> None:
+        from wallet.errors import PaymentFailed
+
+        made = await create_programme(api, admin, amount=600)
+        listed = await citizens(api, 4)
+        await add_to_list(api, admin, made["id"], listed)
+        unlucky = listed[2].id
+        with channel() as bank:
+            real = bank.disburse
+
+            async def refuse_one(*, citizen_id: str, amount: int, reference: str) -> str:
+                if citizen_id == unlucky:
+                    raise PaymentFailed("The bank refused the payment; nothing was paid.")
+                return await real(citizen_id=citizen_id, amount=amount, reference=reference)
+
+            bank.disburse = refuse_one  # type: ignore[method-assign]
+            assert await pay(api, made["id"]) == {"paid": 3, "payment_failed": 1}
+        assert len(bank.disbursed) == 3 and unlucky not in [c for c, _, _ in bank.disbursed]
+        body = await report(api, admin, made["id"])
+        assert (body["paid"], body["failed"], body["spent"]) == (3, 1, 1_800)
+        assert await ledger_problems(api) == []
 
     async def test_the_wallet_books_a_key_once(self, api: Api, admin: Citizen) -> None:
         made = await create_programme(api, admin, amount=700)
