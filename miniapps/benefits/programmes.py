@@ -166,15 +166,18 @@ async def add_to_list(ctx: MiniAppContext, programme_id: str, data: ListIn) -> L
                 *values,
             )
             added += len(rows)
-        if added:
-            # Someone new may be eligible for a period already swept: sweep it again.
-            await fetch(
-                "UPDATE benefits_period SET completed_at = NULL, cursor = NULL "
-                "WHERE programme_id = {}",
-                programme_id,
-            )
+        if added:  # someone new may be eligible for a period already swept
+            await reopen(programme_id)
         await ctx.audit("programme.list", f"programme:{programme_id}:+{added}")
     return ListOut(programme_id, added, len(hashes) - added, await _listed_count(programme_id))
+
+
+async def reopen(programme_id: str) -> None:
+    """Inside atomic(): the next run sweeps the programme's periods from the start again."""
+    await fetch(
+        "UPDATE benefits_period SET completed_at = NULL, cursor = NULL WHERE programme_id = {}",
+        programme_id,
+    )
 
 
 async def listed_among(programme_id: str, id_hashes: list[str]) -> set[str]:

@@ -36,6 +36,7 @@ from miniapps.sdk import (
     MiniAppContext,
     Page,
     Unauthorized,
+    atomic,
     idempotent,
     local_today,
 )
@@ -108,6 +109,9 @@ class ProgrammesController(Controller):
         "/{programme_id:str}/runs",
         status_code=202,
         summary="Staff: pay every due period now (the scheduler does this on the payment day)",
+        description="Sweeps the due periods again from the start (whoever became eligible "
+        "since is paid; whoever was paid is skipped by their key) and retries refused "
+        "payments, in a background job.",
         opt={"problems": (*_FOUND, ProgrammeClosed)},
     )
     async def run(self, ctx: Ctx, programme_id: FromPath[str]) -> RunOut:
@@ -116,9 +120,11 @@ class ProgrammesController(Controller):
         if row["status"] != "active":
             raise ProgrammeClosed("This programme is closed: it pays nobody any more.")
         due = [period for period, _ in programmes.due_periods(row, local_today())]
+        async with atomic():
+            await programmes.reopen(programme_id)  # sweep again: someone may be new
+            await ctx.audit("programme.run", f"programme:{programme_id}")
         if due:
             await ctx.enqueue(payments.run_programme, programme_id=programme_id)
-        await ctx.audit("programme.run", f"programme:{programme_id}")
         return RunOut(programme_id, due, bool(due))
 
     @post(

@@ -317,6 +317,23 @@ class TestRunsEndpoint:
             await settle(api)
         assert (await report(api, admin, made["id"]))["paid"] == 1
 
+    async def test_a_run_sweeps_again_for_someone_new(self, api: Api, admin: Citizen) -> None:
+        from tests.notifications.helpers import settle
+
+        made = await create_programme(api, admin, rules=[{"kind": "region", "regions": ["150000"]}])
+        early = await person(api, years_ago(40), region="150102")
+        with channel():
+            await pay(api, made["id"])
+            late = await person(api, years_ago(30), region="150102")  # verified after the sweep
+            await pay(api, made["id"])
+            assert await benefits_of(api, late) == []  # the scheduler does not sweep again
+            response = await api.client.post(
+                f"{BASE}/programmes/{made['id']}/runs", headers=admin.headers
+            )
+            assert response.status_code == 202
+            await settle(api)
+        assert len(await benefits_of(api, early)) == len(await benefits_of(api, late)) == 1
+
     async def test_nothing_due_yet(self, api: Api, admin: Citizen) -> None:
         tomorrow = (local_today() + timedelta(days=1)).isoformat()
         made = await create_programme(api, admin, payment_day=tomorrow)
