@@ -78,7 +78,7 @@ async def _period_state(programme_id: str, period: str) -> dict[str, Any]:
     key = f"{programme_id}:{period}"
     async with atomic():
         await fetch(
-            "INSERT INTO benefits_period (id, programme_id, period, cursor, started_at, "
+            "INSERT INTO benefits_period (id, programme_id, period, resume_after, started_at, "
             "completed_at) VALUES ({}, {}, {}, NULL, {}, NULL) ON CONFLICT (id) DO NOTHING",
             key,
             programme_id,
@@ -99,7 +99,7 @@ async def _sweep(
         await _retry_failed(ctx, row, period, outcomes)
         return
     rules = rulebook.decode(row["rules"])
-    cursor: str | None = state["cursor"]
+    cursor: str | None = state["resume_after"]
     while True:
         page = await ctx.directory.page(cursor, BATCH)
         listed = (
@@ -111,7 +111,7 @@ async def _sweep(
         await _pay_batch(ctx, row, period, chosen, outcomes)
         async with atomic():
             await fetch(
-                "UPDATE benefits_period SET cursor = {}, completed_at = {} WHERE id = {}",
+                "UPDATE benefits_period SET resume_after = {}, completed_at = {} WHERE id = {}",
                 page.next_cursor,
                 None if page.next_cursor else now(),
                 state["id"],

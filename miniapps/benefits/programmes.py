@@ -175,7 +175,8 @@ async def add_to_list(ctx: MiniAppContext, programme_id: str, data: ListIn) -> L
 async def reopen(programme_id: str) -> None:
     """Inside atomic(): the next run sweeps the programme's periods from the start again."""
     await fetch(
-        "UPDATE benefits_period SET completed_at = NULL, cursor = NULL WHERE programme_id = {}",
+        "UPDATE benefits_period SET completed_at = NULL, resume_after = NULL "
+        "WHERE programme_id = {}",
         programme_id,
     )
 

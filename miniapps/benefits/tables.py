@@ -58,7 +58,7 @@ class Period(Table, tablename="benefits_period"):
     id = Varchar(length=50, primary_key=True)  # "<programme>:<period>"
     programme_id = Varchar(length=36, null=False, index=True)
     period = Varchar(length=10, null=False)
-    cursor = Text(null=True, default=None)  # the directory's cursor after the last batch
+    resume_after = Text(null=True, default=None)  # the directory's cursor after the last page
     started_at = Timestamptz(null=False)
     completed_at = Timestamptz(null=True, default=None)
 

@@ -188,8 +188,8 @@ async def forwards():
     manager.add_column(
         table_class_name="Period",
         tablename="benefits_period",
-        column_name="cursor",
-        db_column_name="cursor",
+        column_name="resume_after",
+        db_column_name="resume_after",
         column_class_name="Text",
         column_class=Text,
         params={
