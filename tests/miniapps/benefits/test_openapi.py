@@ -21,8 +21,6 @@ class TestOpenApi:
             f"{PREFIX}/programmes/{{programme_id}}/payments",
             f"{PREFIX}/me/payments",
             f"{PREFIX}/me/preferences",
-            f"{PREFIX}/grants",
-            f"{PREFIX}/subscriptions",
         }
         runs = paths[f"{PREFIX}/programmes/{{programme_id}}/runs"]["post"]
         assert {"202", "401", "403", "404", "409"} <= set(runs["responses"])
