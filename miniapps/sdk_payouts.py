@@ -77,7 +77,7 @@ class DirectoryFacade:
             raise ValueError("limit must be from 1 to 5,000")
         sealer = Sealer(ctx.slug)
         after = sealer.unseal(cursor, DIRECTORY_CURSOR) if cursor else None
-        found = await verified_facts(after, limit)
+        found, last = await verified_facts(after, limit)
         openids = await remember_openids(ctx.slug, [f.citizen_id for f in found])
         items = [
             CitizenFacts(
@@ -88,8 +88,7 @@ class DirectoryFacade:
             )
             for f in found
         ]
-        more = len(found) == limit
-        next_cursor = sealer.seal(found[-1].citizen_id, DIRECTORY_CURSOR) if more else None
+        next_cursor = sealer.seal(last, DIRECTORY_CURSOR) if last else None
         return DirectoryPage(items, next_cursor)
 
     def id_hash(self, id_number: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -70,6 +72,36 @@ class TestDirectory:
             api.client, "SELECT 1 FROM miniapp_openid WHERE citizen_id = {}", unverified.id
         )
         assert rows == []
+
+    async def test_a_sealed_number_that_does_not_open_is_left_out_not_fatal(self, api: Api) -> None:
+        from app.database import atomic, fetch
+
+        broken = f"00000000-0000-4000-8000-{uuid.uuid4().hex[:12]}"  # first in id order
+
+        async def insert() -> None:
+            async with atomic():
+                await fetch(
+                    "INSERT INTO citizen (id, phone, roles, real_name_verified, id_sealed, "
+                    "created_at) VALUES ({}, {}, 'citizen', {}, {}, {})",
+                    broken,
+                    f"139{uuid.uuid4().int % 10**8:08d}",
+                    True,
+                    "not-a-sealed-value",
+                    datetime.now(UTC),
+                )
+
+        await in_app(api.client, insert)
+        verified = await api.citizen()
+        first = await in_app(api.client, app().directory.page, None, 1)
+        assert first.items == [] and first.next_cursor is not None  # skipped, not the end
+        found = await in_app(api.client, whole_directory, app(), 500)
+        hashes = {f.id_hash for f in found}
+        assert id_hash("payer-check", verified.id_number or "") in hashes
+        rows = await db_fetch(
+            api.client, "SELECT 1 FROM miniapp_openid WHERE citizen_id = {}", broken
+        )
+        assert rows == []
+        await db_fetch(api.client, "DELETE FROM citizen WHERE id = {}", broken)
 
     async def test_the_cursor_is_opaque_and_only_this_apps(self, api: Api) -> None:
         citizen = await api.citizen()

@@ -22,6 +22,7 @@ from tests.miniapps.benefits.conftest import (
 )
 from tests.miniapps.benefits.people import benefits_of, channel, ledger_problems, person
 from tests.miniapps.clock import StoppedClock
+from tests.notifications.helpers import settle
 
 
 def years_ago(years: int, days: int = 0) -> date:
@@ -41,6 +42,7 @@ class TestPaymentRun:
             assert await pay(api, made["id"]) == {"paid": 3}
             assert await pay(api, made["id"]) == {}  # the period is swept: nothing to do
         assert sorted(amount for _, amount, _ in recorded.disbursed) == [12_345] * 3
+        await settle(api)  # the inbox notices are delivered by the dispatcher's jobs
         for citizen in listed:
             assert [b["amount"] for b in await benefits_of(api, citizen)] == [12_345]
             mine = await my_payments(api, citizen)
