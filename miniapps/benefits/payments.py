@@ -8,9 +8,10 @@ commit is most of a payment's cost); for each of them:
 1. claim the payment row `(programme, period, openid)` (a unique key: a second run, a retry
    or a concurrent run finds it taken and moves on; only a payment the channel refused is
    claimed again, by a conditional UPDATE);
-2. the budget guard `UPDATE … SET spent = spent + :amount WHERE spent + :amount <= budget`:
-   no row means the budget is spent, and the row is kept as failed `budget_exhausted`
-   (or `closed`, when staff closed the programme meanwhile);
+2. the budget guard `UPDATE … SET spent = spent + :amount WHERE spent + :amount <= budget`
+   (once for the whole group when it fits, what is unused given back before commit; else
+   once a payment): no row means the budget is spent, and the row is kept as failed
+   `budget_exhausted` (or `closed`, when staff closed the programme meanwhile);
 3. the payout through the SDK (`ctx.payouts.pay`, the wallet's ledger and payment channel,
    keyed by the same key), which joins this transaction.
 
@@ -155,9 +156,25 @@ async def _pay_group(
     when the channel refuses one, the group is rolled back and paid one by one, so that the
     refusal is recorded alone. The wallet's benefit id is derived from the key, so the
     channel is asked again for the same references, and pays each at most once."""
+    amount = int(row["amount"])
     try:
         async with atomic():
-            return [await _pay(ctx, row, period, openid, openid in prefs) for openid in group]
+            # The group's budget in one guard; the programme row stays locked (PostgreSQL)
+            # or the writer held (SQLite) until commit, so what a payment did not use is
+            # given back before anyone else can see it. Too little left: one guard each.
+            reserved = await _guard_budget(str(row["id"]), amount * len(group))
+            outcomes = [
+                await _pay(ctx, row, period, openid, openid in prefs, reserved=reserved)
+                for openid in group
+            ]
+            unused = sum(1 for outcome in outcomes if outcome != "paid")
+            if reserved and unused:
+                await fetch(
+                    "UPDATE benefits_programme SET spent = spent - {} WHERE id = {}",
+                    amount * unused,
+                    row["id"],
+                )
+            return outcomes
     except PaymentFailed:
         return [await pay_one(ctx, row, period, openid, openid in prefs) for openid in group]
 
@@ -206,10 +223,29 @@ async def pay_one(
         return RETRIED
 
 
+async def _guard_budget(programme_id: str, amount: int) -> bool:
+    """THE budget guard: add `amount` to what the programme spent, only if it fits."""
+    within = await fetch(
+        "UPDATE benefits_programme SET spent = spent + {} WHERE id = {} "
+        "AND status = 'active' AND spent + {} <= budget RETURNING id",
+        amount,
+        programme_id,
+        amount,
+    )
+    return bool(within)
+
+
 async def _pay(
-    ctx: MiniAppContext, row: dict[str, Any], period: str, openid: str, repay_first: bool
+    ctx: MiniAppContext,
+    row: dict[str, Any],
+    period: str,
+    openid: str,
+    repay_first: bool,
+    *,
+    reserved: bool = False,
 ) -> str:
-    """Inside the caller's transaction: claim, guard the budget, pay (see the module doc)."""
+    """Inside the caller's transaction: claim, guard the budget (unless the caller reserved
+    it for this payment), pay (see the module doc)."""
     programme_id, amount = str(row["id"]), int(row["amount"])
     key = f"{programme_id}:{period}:{openid}"
     at = now()
@@ -234,14 +270,7 @@ async def _pay(
     )
     if not claimed:
         return "skipped"
-    within = await fetch(
-        "UPDATE benefits_programme SET spent = spent + {} WHERE id = {} "
-        "AND status = 'active' AND spent + {} <= budget RETURNING id",
-        amount,
-        programme_id,
-        amount,
-    )
-    if not within:
+    if not reserved and not await _guard_budget(programme_id, amount):
         state = await fetch_one("SELECT status FROM benefits_programme WHERE id = {}", programme_id)
         reason = "budget_exhausted" if state and state["status"] == "active" else "closed"
         await fetch(

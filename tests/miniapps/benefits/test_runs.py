@@ -121,6 +121,26 @@ class TestPaymentRun:
             assert len(await benefits_of(api, citizen)) <= 1
         assert await ledger_problems(api) == []
 
+    async def test_concurrent_runs_give_back_what_a_group_did_not_use(
+        self, api: Api, admin: Citizen
+    ) -> None:
+        made = await create_programme(api, admin, amount=1_000, budget=1_000_000)
+        listed = await citizens(api, 8)
+        await add_to_list(api, admin, made["id"], listed)
+        from miniapps.benefits.payments import pay_programme
+
+        async def four_at_once() -> list[dict[str, int]]:
+            ctx = app_ctx()
+            return list(await asyncio.gather(*(pay_programme(ctx, made["id"]) for _ in range(4))))
+
+        with channel() as recorded:
+            outcomes = await in_app(api.client, four_at_once)
+        assert sum(o.get("paid", 0) for o in outcomes) == 8
+        assert len(recorded.disbursed) == 8
+        body = await report(api, admin, made["id"])
+        assert (body["paid"], body["spent"], body["ledger_amount"]) == (8, 8_000, 8_000)
+        assert await ledger_problems(api) == []
+
     async def test_a_refused_payment_books_nothing_and_is_tried_again(
         self, api: Api, admin: Citizen
     ) -> None:
