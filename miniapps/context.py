@@ -41,6 +41,7 @@ from miniapps.schemas import (
     VoidOut,
 )
 from miniapps.sdk_files import AppFiles
+from miniapps.sdk_payouts import DirectoryFacade, PayoutFacade
 from miniapps.sdk_sealing import Sealer
 from miniapps.service import ensure_openid, granted_scopes, record_data_access
 
@@ -138,6 +139,8 @@ class MiniAppContext:
         self.notify = NotifyFacade(self)
         self.healthcode = HealthcodeFacade(self)
         self.identity = IdentityFacade(self)
+        self.directory = DirectoryFacade(self)
+        self.payouts = PayoutFacade(self)
 
     @property
     def has_citizen(self) -> bool:
@@ -184,6 +187,15 @@ class MiniAppContext:
     def files(self) -> AppFiles:
         """The platform's file store, keys under this app's slug (`miniapps/sdk_files.py`)."""
         return AppFiles(self.slug)
+
+    async def audit(self, action: str, target: str) -> None:
+        """Record a staff action in the platform's audit log (`GET /api/v1/admin/audit`):
+        the actor is the signed-in citizen, the action `<slug>.<action>`."""
+        from identity.service import record_audit
+
+        if self._citizen_id is None:
+            raise RuntimeError("audit() needs a signed-in staff member behind the context")
+        await record_audit(self._citizen_id, f"{self.slug}.{action}"[:60], target[:200])
 
     def as_merchant(self) -> MiniAppContext:
         """The app itself, with no caller: to capture or void what it holds after the

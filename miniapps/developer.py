@@ -33,7 +33,9 @@ from miniapps.schemas import (
 )
 from miniapps.service import as_utc, issue_code, now, split
 
-FIRST_PARTY_SLUGS = frozenset({"medical", "hotel", "park", "rental", "parking", "reports", "services"})
+FIRST_PARTY_SLUGS = frozenset(
+    {"medical", "hotel", "park", "rental", "parking", "reports", "services", "benefits"}
+)
 # A top-level domain is letters (or an IDN's `xn--` form): a numeric or `0x..` last label is
 # an IPv4 address in one of inet_aton's spellings (`0xa9.0xfe.0xa9.0xfe`, `127.1`).
 _TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")

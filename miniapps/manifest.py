@@ -24,6 +24,11 @@ SCOPES: tuple[str, ...] = (
     "identity.realname",
 )
 ChargeMode = Literal["hold", "charge"]
+# Platform privileges an in-process app installed by the operator may declare (the developer
+# API never grants them): `citizen_directory` reads what a benefits programme judges every
+# verified citizen by (`ctx.directory`), `payouts` pays citizens from a programme account
+# (`ctx.payouts`).
+Privilege = Literal["citizen_directory", "payouts"]
 VenueKind = Literal["metro", "hotel", "park", "hospital", "mall", "office", "other"]
 
 # `$(?!\n)`, not `$`: Python's `$` also matches before a final newline, so `"medical\n"`
@@ -58,6 +63,7 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # A gate of a venue of one of these kinds is this app's device (front desk, turnstile).
     venue_kinds: tuple[VenueKind, ...] = ()
     description: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    privileges: tuple[Privilege, ...] = ()
 
 
 class ManifestError(ValueError):

@@ -50,7 +50,7 @@ from app.idempotency import (
     idempotent,
 )
 from app.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor
-from app.security import new_id
+from app.security import new_id, new_time_id
 from identity.errors import RealNameRequired
 from miniapps.context import (
     Device,
@@ -82,6 +82,13 @@ from miniapps.schemas import (
     VoidOut,
 )
 from miniapps.sdk_files import AppFiles, FileStore, StoredFileMissing
+from miniapps.sdk_payouts import (
+    CitizenFacts,
+    DirectoryFacade,
+    DirectoryPage,
+    PayoutFacade,
+    PayoutOut,
+)
 from miniapps.sdk_regions import (
     REGION_PATTERN,
     city_of,
@@ -108,6 +115,7 @@ from notifications.errors import NotSubscribed, UnknownTemplate
 from wallet.errors import (
     CreditLimitExceeded,
     HoldNotOpen,
+    PaymentFailed,
     RefundExceedsCharge,
     WalletSuspended,
 )
@@ -224,6 +232,12 @@ __all__ = [
     "AppEvent",
     "CaptureOut",
     "ChargeOut",
+    "CitizenFacts",
+    "DirectoryFacade",
+    "DirectoryPage",
+    "PaymentFailed",
+    "PayoutFacade",
+    "PayoutOut",
     "Conflict",
     "CursorParam",
     "Device",
@@ -271,6 +285,7 @@ __all__ = [
     "local_today",
     "maybe_utc",
     "new_id",
+    "new_time_id",
     "now",
     "provide_context",
     "scan_refused",

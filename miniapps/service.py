@@ -22,6 +22,7 @@ from miniapps.schemas import DataAccessOut, GrantCreated, GrantOut, MiniAppOut
 OPENID_LENGTH = 32
 CODE_TTL = timedelta(minutes=5)
 _known_openids: set[tuple[str, str]] = set()
+_citizen_of: dict[tuple[str, str], str] = {}  # (slug, openid) → citizen, from the directory
 
 
 def now() -> datetime:
@@ -179,7 +180,35 @@ async def ensure_openid(slug: str, citizen_id: str) -> str:
     return openid
 
 
+async def remember_openids(slug: str, citizen_ids: list[str]) -> dict[str, str]:
+    """`ensure_openid` for a page of citizens at once (the citizen directory): one insert."""
+    openids = {citizen_id: openid_for(slug, citizen_id) for citizen_id in citizen_ids}
+    new = [c for c in citizen_ids if (slug, c) not in _known_openids]
+    if new:
+        at = now()
+        values: list[Any] = []
+        for citizen_id in new:
+            values += [slug, openids[citizen_id], citizen_id, at]
+        async with atomic():
+            await fetch(
+                "INSERT INTO miniapp_openid (slug, openid, citizen_id, created_at) VALUES "
+                + ", ".join(["({}, {}, {}, {})"] * len(new))
+                + " ON CONFLICT (openid) DO NOTHING",
+                *values,
+            )
+        if len(_known_openids) > 100_000:
+            _known_openids.clear()
+        _known_openids.update((slug, c) for c in new)
+    if len(_citizen_of) > 200_000:
+        _citizen_of.clear()
+    _citizen_of.update(((slug, o), c) for c, o in openids.items())
+    return openids
+
+
 async def citizen_for_openid(slug: str, openid: str) -> str | None:
+    known = _citizen_of.get((slug, openid))  # an openid never changes citizen: safe to keep
+    if known is not None:
+        return known
     row = await fetch_one(
         "SELECT citizen_id FROM miniapp_openid WHERE slug = {} AND openid = {}", slug, openid
     )

@@ -24,6 +24,14 @@ class PaymentChannel(Protocol):
         """Take `amount` fen from the citizen; return the channel's payment reference."""
         ...
 
+    async def disburse(self, *, citizen_id: str, amount: int, reference: str) -> str:
+        """Pay `amount` fen out to the citizen (a benefit); return the channel's reference.
+
+        Production: the bank or treasury channel paying the citizen's social-security card
+        account; idempotent by `reference` (the benefit id, unique forever). Raise
+        `PaymentFailed` when it is refused: nothing is booked."""
+        ...
+
 
 class SimulatedChannel:
     """The development channel: every payment succeeds at once (tests may make it refuse)."""
@@ -33,12 +41,22 @@ class SimulatedChannel:
     def __init__(self) -> None:
         self.refuse = False
         self.payments = 0  # how many went through (tests look)
+        self.disbursed: list[tuple[str, int, str]] = []  # (citizen, fen, reference), recorded
+        self._paid: set[str] = set()
 
     async def collect(self, *, citizen_id: str, amount: int, reference: str) -> str:
         if self.refuse:
             raise PaymentFailed("The bank refused the payment; nothing was taken.")
         self.payments += 1
         return f"sim_{reference}"
+
+    async def disburse(self, *, citizen_id: str, amount: int, reference: str) -> str:
+        if self.refuse:
+            raise PaymentFailed("The bank refused the payment; nothing was paid.")
+        if reference not in self._paid:  # idempotent by reference, as a real channel must be
+            self._paid.add(reference)
+            self.disbursed.append((citizen_id, amount, reference))
+        return f"sim_out_{reference}"
 
 
 _channel: PaymentChannel | None = None

@@ -194,6 +194,11 @@ async def remind_overdue(citizen_id: str, now: datetime) -> bool:
     return True
 
 
+async def overdue_amount(citizen_id: str, now: datetime) -> int:
+    """What the citizen owes on bills already past their due date."""
+    return await _overdue_amount(citizen_id, now)
+
+
 async def _overdue_amount(citizen_id: str, now: datetime) -> int:
     row = await fetch_one(
         "SELECT COALESCE(SUM(remaining), 0) AS amount FROM wallet_bill "

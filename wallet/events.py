@@ -2,7 +2,8 @@
 
 Kinds (agreed across domains): `hold.captured`, `hold.voided`, `hold.expired`, `hold.expiring`,
 `refund.created` (the mini-app's webhook when it is an external app), and `wallet.captured`,
-`wallet.refunded`, `wallet.due`, `wallet.overdue`, `wallet.suspended` (for the citizen).
+`wallet.refunded`, `wallet.due`, `wallet.overdue`, `wallet.suspended`, `wallet.benefit_paid`
+(for the citizen).
 `data` carries ids and amounts in fen, never personal data.
 
 Every event with a citizen goes to that citizen's inbox, so an app-facing event that repeats
@@ -129,4 +130,21 @@ async def suspended(citizen_id: str, amount: int) -> None:
         "信用付已暂停",
         f"还清逾期的 {yuan(amount)} 后即可恢复使用",
         data={"amount": amount},
+    )
+
+
+async def benefit_paid(
+    citizen_id: str, miniapp: str, benefit_id: str, amount: int, repaid: int, memo: str
+) -> None:
+    """The citizen's inbox notice of a benefit (民生直达到账); no subscription is needed."""
+    body = f"{memo or miniapp} 到账 {yuan(amount)}"
+    if repaid:
+        body += f"，其中 {yuan(repaid)} 已按您的选择偿还逾期信用付"
+    await _publish(
+        "wallet.benefit_paid",
+        citizen_id,
+        "民生直达到账",
+        body,
+        miniapp=miniapp,
+        data={"benefit_id": benefit_id, "amount": amount, "repaid": repaid},
     )

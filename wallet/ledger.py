@@ -9,7 +9,9 @@ Accounts:
 - `citizen:<id>:credit`: the citizen's credit; its balance is −(outstanding + held);
 - `citizen:<id>:holds`: what is authorised but not yet captured (= held);
 - `merchant:<slug>`: what a mini-app has earned (captures and charges, less refunds);
-- `platform:funding`: the outside world; repayments come from it, payouts go back to it.
+- `platform:funding`: the outside world; repayments come from it, payouts go back to it;
+- `programme:<slug>:<ref>`: a mini-app's paying programme (benefits); −(what it paid);
+- `citizen:<id>:receipts`: a benefit on its way through the payment channel (always 0).
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ def merchant_account(miniapp: str) -> str:
     return f"merchant:{miniapp}"
 
 
+def receipts_account(citizen_id: str) -> str:
+    """Where a benefit lands before the channel pays it out: its balance is always 0."""
+    return f"citizen:{citizen_id}:receipts"
+
+
+def programme_account(miniapp: str, ref: str) -> str:
+    """A mini-app's paying programme (民生直达): its balance is −(what it has paid)."""
+    return f"programme:{miniapp}:{ref}"
+
+
 def _kind_and_owner(account: str) -> tuple[str, str]:
     prefix, _, rest = account.partition(":")
     if prefix == "citizen":
@@ -45,6 +57,8 @@ def _kind_and_owner(account: str) -> tuple[str, str]:
         return f"citizen_{which}", owner
     if prefix == "merchant":
         return "merchant", rest
+    if prefix == "programme":
+        return "programme", rest
     return "funding", "platform"
 
 

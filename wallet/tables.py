@@ -115,3 +115,20 @@ class Bill(Table, tablename="wallet_bill"):
     created_at = Timestamptz(null=False)
     due_at = Timestamptz(null=False, index=True)
     due_notice_at = Timestamptz(null=True, default=None)  # "falls due soon" reminder sent
+
+
+class Benefit(Table, tablename="wallet_benefit"):
+    """A payment to a citizen from a programme's account (民生直达), booked exactly once per
+    `payment_key` (the mini-app's slug and its own key: programme, period, citizen)."""
+
+    id = Varchar(length=36, primary_key=True)
+    payment_key = Varchar(length=255, null=False, unique=True)
+    miniapp = Varchar(length=64, null=False)
+    account = Varchar(length=80, null=False, index=True)  # "programme:<slug>:<ref>"
+    citizen_id = Varchar(length=36, null=False, index=True)
+    amount = BigInt(null=False)
+    repaid = BigInt(null=False, default=0)  # went to an overdue pay-later balance first
+    disbursed = BigInt(null=False, default=0)  # went out through the payment channel
+    channel = Varchar(length=40, null=False, default="")
+    channel_reference = Varchar(length=120, null=False, default="")
+    created_at = Timestamptz(null=False)

@@ -367,3 +367,7 @@ TABLE.update(reports.ENTRIES)
 from tests.app import authorization_services as services  # noqa: E402
 
 TABLE.update(services.ENTRIES)
+
+from tests.app import authorization_benefits  # noqa: E402
+
+TABLE.update(authorization_benefits.ENTRIES)

@@ -16,6 +16,8 @@ class TestGrantsUnderMountedApps:
         registry = get_registry()
         mounted = [m.opt["miniapp"] for m in registry.routers()]
         assert {"hotel", "park", "medical", "rental", "parking"} <= set(mounted)
+        # An app that asks citizens for nothing (benefits) has nothing to grant.
+        mounted = [slug for slug in mounted if registry.apps[slug].app.manifest.scopes]
         for slug in mounted:
             scope = registry.apps[slug].app.manifest.scopes[0]
             response = await api.client.post(
