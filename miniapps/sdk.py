@@ -30,7 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 from litestar import Router
 from litestar.di import Provide
 
-from app.database import after_commit, atomic, fetch, fetch_one
+from app.database import after_commit, atomic, fetch, fetch_one, is_postgres
 from app.errors import (
     Conflict,
     FieldError,
@@ -125,6 +125,13 @@ TOKEN_OPTIONAL: list[dict[str, list[str]]] = [{}, {"bearer": []}]
 document otherwise says that a mini-app route needs a bearer token."""
 
 CONTEXT_DEPENDENCY = {"ctx": Provide(provide_context)}
+
+
+def skip_locked() -> str:
+    """` FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite: for the SELECT that picks
+    one of many interchangeable free rows (a room), so that concurrent claims each lock a
+    different row instead of all queueing on the first (SQLite has one writer at a time)."""
+    return " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
 """Already set on every mounted mini-app router; for mounting a router yourself in tests."""
 
 # What the facades may answer, for a route's `opt={"problems": [...]}` (its OpenAPI document
@@ -280,6 +287,7 @@ __all__ = [
     "encode_cursor",
     "fetch",
     "fetch_one",
+    "skip_locked",
     "idempotent",
     "local_day",
     "local_today",

@@ -33,6 +33,7 @@ from miniapps.sdk import (
     new_id,
     now,
     scan_refused,
+    skip_locked,
 )
 
 CHECK_IN_SCOPES = ("identity.realname", "healthcode.read", "wallet.charge")
@@ -41,14 +42,16 @@ CHECK_IN_SCOPES = ("identity.realname", "healthcode.read", "wallet.charge")
 async def claim_room(hotel_id: str, room_type_id: str, stay_id: str) -> dict[str, Any]:
     """Give the stay a free room of the type: the conditional UPDATE is the guard.
 
-    On PostgreSQL two check-ins may pick the same free room; the second UPDATE then finds
-    `stay_id` taken and matches nothing, and the loop picks again from what is still free.
+    On PostgreSQL the pick skips rooms other check-ins have locked (`skip_locked`): with
+    all of them picking the first free room, a burst queued on one row lock (journeys bench:
+    server p99 2.9 s at 100 check-ins a second). Should it still find nothing while a room is
+    free (every free one locked a moment), the loop picks again.
     """
     while True:
         row = await fetch_one(
             "UPDATE hotel_room SET stay_id = {} WHERE id = (SELECT id FROM hotel_room "
-            "WHERE hotel = {} AND room_type = {} AND stay_id IS NULL ORDER BY number LIMIT 1) "
-            "AND stay_id IS NULL RETURNING id, number",
+            "WHERE hotel = {} AND room_type = {} AND stay_id IS NULL ORDER BY number LIMIT 1"
+            f"{skip_locked()}) AND stay_id IS NULL RETURNING id, number",
             stay_id,
             hotel_id,
             room_type_id,
