@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.app.portal import concurrently
+import asyncio
+
+import pytest
+
+from miniapps.hotel.stays import claim_room
+from miniapps.sdk import atomic, new_id
+from tests.app.portal import concurrently, in_app
 from tests.helpers import Api, Citizen, problem
 from tests.journeys.actors import device, fresh_code, grant, health_code, keyed, wallet
 from tests.miniapps.hotel.conftest import BASE, Hotel, check_in, make_guest, make_hotel
@@ -257,3 +263,38 @@ class TestCheckInWithReservation:
         assert (await wallet(api, guest))["held"] == booking["amount"]
         mine = await api.client.get(f"{BASE}/reservations", headers=guest.headers)
         assert mine.json()["items"][0]["status"] == "checked_in"
+
+
+@pytest.mark.postgres
+class TestRoomPickUnderLoad:
+    async def test_a_check_in_does_not_wait_on_a_room_another_holds_locked(
+        self, api: Api
+    ) -> None:
+        """PostgreSQL: while one check-in's transaction holds the first free room, another
+        takes the next one at once instead of queueing on that row (a burst of check-ins at
+        one hotel all picked the first room: server p99 2.9 s at 100 a second)."""
+        hotel = await make_hotel(api, rooms=2)
+
+        async def two_at_once() -> tuple[str, str]:
+            holding, release = asyncio.Event(), asyncio.Event()
+
+            async def first() -> str:
+                async with atomic():
+                    room = await claim_room(hotel.id, hotel.room_type_id, new_id())
+                    holding.set()
+                    await release.wait()
+                return str(room["number"])
+
+            task = asyncio.create_task(first())
+            await holding.wait()
+            try:
+                async with atomic():
+                    second = await asyncio.wait_for(
+                        claim_room(hotel.id, hotel.room_type_id, new_id()), 3.0
+                    )
+            finally:
+                release.set()
+            return await task, str(second["number"])
+
+        first_room, second_room = await in_app(api.client, two_at_once)
+        assert {first_room, second_room} == {"801", "802"}
