@@ -175,6 +175,20 @@ LINKS[("POST", f"{REPORTS}/events")] = (
     ],
 )
 
+BENEFITS = f"{V1}/miniapps/benefits/programmes"
+_PROGRAMME = {"programme_id": _body("id")}
+LINKS[("POST", BENEFITS)] = (
+    201,
+    [
+        To("GET", f"{BENEFITS}/{{programme_id}}", _PROGRAMME),
+        To("POST", f"{BENEFITS}/{{programme_id}}/list", _PROGRAMME),
+        To("POST", f"{BENEFITS}/{{programme_id}}/runs", _PROGRAMME),
+        To("POST", f"{BENEFITS}/{{programme_id}}/close", _PROGRAMME),
+        To("GET", f"{BENEFITS}/{{programme_id}}/report", _PROGRAMME),
+        To("GET", f"{BENEFITS}/{{programme_id}}/payments", _PROGRAMME),
+    ],
+)
+
 
 def openapi_path(route_path: str) -> str:
     """`/a/{id:str}` (a Litestar route) as `/a/{id}` (its OpenAPI path)."""

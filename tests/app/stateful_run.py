@@ -82,6 +82,7 @@ CALLERS: list[tuple[str, str]] = [
         "desk",
     ),
     (r"^/api/v1/miniapps/park/(park(/|$)|entries)", "turnstile"),
+    (r"^/api/v1/miniapps/benefits/programmes", "admin"),  # the programmes' staff
     # Homes are let by someone else than the guest who views, signs and moves in.
     (r"^/api/v1/miniapps/rental/(listings/?$|leases/?$|leases/[^/]+/move-out)", "landlord"),
 ]

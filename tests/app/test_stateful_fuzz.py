@@ -103,6 +103,8 @@ class TestStatefulFuzz:
         assert caller_of("/api/v1/miniapps/medical/visits/v1/settle") == "desk"
         assert caller_of("/api/v1/apps/wallet/holds/h1/capture") == "app"
         assert caller_of("/api/v1/admin/venues/v1/gates") == "admin"
+        assert caller_of("/api/v1/miniapps/benefits/programmes/p1/runs") == "admin"
+        assert caller_of("/api/v1/miniapps/benefits/me/payments") == "verified"
 
     def test_sequences_along_the_links_answer_within_the_schema(self, tmp_path: Path) -> None:
         done, tally = run_state_machine(tmp_path)
