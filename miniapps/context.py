@@ -43,7 +43,12 @@ from miniapps.schemas import (
 from miniapps.sdk_files import AppFiles
 from miniapps.sdk_payouts import DirectoryFacade, PayoutFacade
 from miniapps.sdk_sealing import Sealer
-from miniapps.service import ensure_openid, granted_scopes, record_data_access
+from miniapps.service import (
+    citizen_for_openid,
+    ensure_openid,
+    granted_scopes,
+    record_data_access,
+)
 
 T = TypeVar("T")
 
@@ -226,6 +231,17 @@ class MiniAppContext:
         citizen = self._sandbox_citizen or self._citizen_id
         assert citizen is not None
         return citizen
+
+    async def record_staff_read(self, openid: str, what: str, detail: str = "") -> None:
+        """Write in a citizen's data-access log ("who read my data", `GET
+        /api/v1/me/data-access`) that this app's staff read their data: the citizen the app
+        knows by `openid`, `what` a short word (`step_opened`), `detail` no personal data. For
+        staff screens that open what a citizen gave the app (a department reading an
+        application). Joins the open transaction."""
+        self.require_citizen()
+        citizen = await citizen_for_openid(self.slug, openid)
+        if citizen is not None:
+            await record_data_access(citizen, self.slug, what, detail)
 
     async def _log(self, what: str, detail: str = "") -> None:
         if self._citizen_id is not None and self._sandbox_citizen is None:

@@ -125,7 +125,11 @@ async def queue(
 
 
 async def read(ctx: MiniAppContext, step_id: str) -> DeskStepOut:
-    return await _out(ctx, await _step(await departments_of(ctx), step_id), opened=True)
+    """The step with its fields unsealed: the applicant's data-access log records the read."""
+    row = await _step(await departments_of(ctx), step_id)
+    detail = f"{row['department']}: {row['title']}"
+    await ctx.record_staff_read(row["openid"], "step_opened", detail)
+    return await _out(ctx, row, opened=True)
 
 
 async def material(ctx: MiniAppContext, step_id: str, material_id: str) -> tuple[bytes, str]:
@@ -141,6 +145,7 @@ async def material(ctx: MiniAppContext, step_id: str, material_id: str) -> tuple
     data = await materials.store_for(ctx).get(found["storage_key"]) if found else None
     if found is None or data is None:
         raise NotFound("No such material for this step.")
+    await ctx.record_staff_read(row["openid"], "material_opened", f"{row['department']}")
     return data, str(found["content_type"])
 
 

@@ -76,6 +76,29 @@ class TestReadStep:
         assert "home_address" not in fields and "contact_phone" not in fields
         assert [m["kind"] for m in response.json()["materials"]] == ["birth_record"]
 
+    async def test_the_applicant_sees_who_read_their_step(self, api: Api) -> None:
+        """A department opening a step reads the citizen's data: their data-access log says
+        so (the app and the department, no field value); a step it may not open logs nothing."""
+        code = await make_bundle(api)
+        person = await applicant(api)
+        application = await submitted(api, person, code)
+        staff = await clerk(api, "health_commission")
+
+        async def opened() -> list[dict[str, str]]:
+            log = await api.client.get("/api/v1/me/data-access", headers=person.headers)
+            assert log.status_code == 200, log.text
+            return [i for i in log.json()["items"] if i["what"].endswith("_opened")]
+
+        other = step_id(application, "household_registration")
+        await api.client.get(f"{BASE}/desk/steps/{other}", headers=staff.headers)
+        assert await opened() == []
+        step = step_id(application, "birth_certificate")
+        response = await api.client.get(f"{BASE}/desk/steps/{step}", headers=staff.headers)
+        assert response.status_code == 200, response.text
+        [entry] = await opened()
+        assert entry["what"] == "step_opened" and entry["slug"] == "services"
+        assert "health_commission" in entry["detail"] and "张小宝" not in entry["detail"]
+
     async def test_another_departments_step_is_404(self, api: Api) -> None:
         code = await make_bundle(api)
         application = await submitted(api, await applicant(api), code)
