@@ -8,7 +8,7 @@ type, a room per request), a park (a turnstile, a slot open now), and `rate × s
 verified citizens with a green code, and loads each call open loop: one request every
 1/`rate` seconds whatever the answers, each a different guest, a fresh Idempotency-Key.
 
-    .venv/bin/python bench/journeys.py [--rate 100] [--seconds 20]
+    .venv/bin/python bench/journeys.py [--rate 100] [--seconds 20] [--workers 1]
         [--database-url postgresql://…] [--redis-url redis://…]
 
 Prints, per call, p50 and p99 of the server-side time and of the client-side latency, the
@@ -268,17 +268,18 @@ async def codes(http: httpx.AsyncClient, citizens: list[dict[str, str]]) -> list
 
 
 async def open_loop(
-    http: httpx.AsyncClient,
+    servers: list[httpx.AsyncClient],
     path: str,
     bodies: list[dict[str, Any]],
     headers: dict[str, str],
     rate: float,
 ) -> tuple[list[float], dict[int, int], float]:
-    """Send bodies[i] at t0 + i / rate, whatever came back; client latencies and statuses."""
+    """Send bodies[i] at t0 + i / rate (to the servers in turn), whatever came back; client
+    latencies and statuses."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
 
-    async def one(body: dict[str, Any]) -> None:
+    async def one(http: httpx.AsyncClient, body: dict[str, Any]) -> None:
         started = time.perf_counter()
         try:
             response = await http.post(
@@ -296,7 +297,7 @@ async def open_loop(
         delay = t0 + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(body)))
+        tasks.append(asyncio.create_task(one(servers[i % len(servers)], body)))
     await asyncio.gather(*tasks)
     return latencies, statuses, len(bodies) / (time.perf_counter() - t0)
 
@@ -306,7 +307,8 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else 0.0
 
 
-async def measure(http: httpx.AsyncClient, world: dict[str, Any], rate: float) -> None:
+async def measure(servers: list[httpx.AsyncClient], world: dict[str, Any], rate: float) -> None:
+    http = servers[0]
     plans = (
         (
             "/api/v1/miniapps/hotel/check-ins",
@@ -317,13 +319,14 @@ async def measure(http: httpx.AsyncClient, world: dict[str, Any], rate: float) -
     )
     for path, headers, body in plans:
         fresh = await codes(http, world["citizens"])
-        before = await ok(http.get(TIMINGS_PATH))  # and forget what set-up timed
+        before = [await ok(s.get(TIMINGS_PATH)) for s in servers]  # forget the set-up's
         client, statuses, achieved = await open_loop(
-            http, path, [body(code) for code in fresh], headers, rate
+            servers, path, [body(code) for code in fresh], headers, rate
         )
-        after = await ok(http.get(TIMINGS_PATH))
-        server = [seconds for _, _, seconds in after["records"]]
-        cpu = (after["cpu"] - before["cpu"]) * 1000 / max(1, len(server))
+        after = [await ok(s.get(TIMINGS_PATH)) for s in servers]
+        server = [seconds for timings in after for _, _, seconds in timings["records"]]
+        used = sum(a["cpu"] - b["cpu"] for a, b in zip(after, before, strict=True))
+        cpu = used * 1000 / max(1, len(server))
         print(
             f"{TIMED[path]:15} {len(client)} requests at {achieved:5.1f}/s   "
             f"server p50 {pct(server, 0.5):6.1f} ms  p99 {pct(server, 0.99):6.1f} ms   "
@@ -341,6 +344,9 @@ async def main() -> None:
         "--database-url", default=None, help="serve from this PostgreSQL (migrated first)"
     )
     parser.add_argument("--redis-url", default=None, help="and with this Redis")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes, each on its own port"
+    )
     args = parser.parse_args()
     if args.database_url:
         ENGINE["DATABASE_URL"] = args.database_url
@@ -356,20 +362,28 @@ async def main() -> None:
             data_dir = data_dir_for(args.database_url)
         else:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="citybrain-j-"))
-        port = free_port()
-        server = start_server(data_dir, port)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        started: list[subprocess.Popen[bytes]] = []
         try:
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
-            ) as http:
-                await wait_ready(http, server)
+            async with contextlib.AsyncExitStack() as clients:
+                servers = []
+                for _ in range(max(1, args.workers)):
+                    port = free_port()
+                    started.append(start_server(data_dir, port))
+                    http = await clients.enter_async_context(
+                        httpx.AsyncClient(
+                            base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
+                        )
+                    )
+                    await wait_ready(http, started[-1])
+                    servers.append(http)
                 print(f"setting up a hotel, a park and {people} citizens...", flush=True)
-                world = await scene(http, people)
-                await measure(http, world, args.rate)
+                world = await scene(servers[0], people)
+                await measure(servers, world, args.rate)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in started:
+                server.terminate()
+                server.wait(timeout=30)
 
 
 def free_port() -> int:

@@ -8,7 +8,8 @@
    restore would), then the same set-up and load.
 
     .venv/bin/python bench/scale.py [--citizens 1000000] [--scans 10000000] [--days 27]
-                                    [--concurrency 16] [--seconds 10]
+                                    [--concurrency 16] [--seconds 10] [--workers 1]
+                                    [--redis-url redis://…]
                                     [--database-url postgresql://…/an_empty_database]
 
 On PostgreSQL (`--database-url`, an empty database) both phases use that one database: the
@@ -183,9 +184,12 @@ async def bulk_generate_pg(url: str, citizens: int, scans: int, days: int) -> No
     await db.close()
 
 
+WORKERS = [1]  # server processes: --workers
+
+
 async def measure(data_dir: str, people: int, concurrency: int, seconds: float) -> scanbench.Result:
     port = scanbench.free_port()
-    server = scanbench.start_server(data_dir, port, workers=1)
+    server = scanbench.start_server(data_dir, port, workers=WORKERS[0])
     try:
         await scanbench.wait_ready(f"http://127.0.0.1:{port}", server)
         scene = await scanbench.build_scene(f"http://127.0.0.1:{port}", people)
@@ -209,7 +213,12 @@ async def main() -> None:
     parser.add_argument(
         "--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    parser.add_argument("--redis-url", default=None, help="serve with this Redis")
     args = parser.parse_args()
+    WORKERS[0] = args.workers
+    if args.redis_url:
+        scanbench.ENGINE["REDIS_URL"] = args.redis_url
     if args.database_url:
         await main_pg(args)
         return
