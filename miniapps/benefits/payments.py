@@ -360,19 +360,7 @@ async def payments_of(
     rows = await _payments("p.openid = {}", openid, at, last, limit)
     items = [
         PaymentOut(
-            id=r["id"],
-            programme_id=r["programme_id"],
-            programme_name=r["programme_name"],
-            period=r["period"],
-            amount=int(r["amount"]),
-            status=r["status"],
-            reason=r["reason"],
-            repaid=int(r["repaid"]),
-            disbursed=int(r["disbursed"]),
-            payout_id=r["payout_id"],
-            attempts=int(r["attempts"]),
-            created_at=as_utc(r["created_at"]),
-            paid_at=maybe_utc(r["paid_at"]),
+            **_shared(r), programme_id=r["programme_id"], programme_name=r["programme_name"]
         )
         for r in rows[:limit]
     ]
@@ -390,23 +378,27 @@ async def payments_for_staff(
         where, args = where + " AND p.status = {}", [programme_id, status]
     rows = await _payments(where, *args, at, last, limit)
     items = [
-        StaffPaymentOut(
-            id=r["id"],
-            openid=r["openid"],
-            period=r["period"],
-            amount=int(r["amount"]),
-            status=r["status"],
-            reason=r["reason"],
-            repaid=int(r["repaid"]),
-            disbursed=int(r["disbursed"]),
-            payout_id=r["payout_id"],
-            attempts=int(r["attempts"]),
-            created_at=as_utc(r["created_at"]),
-            paid_at=maybe_utc(r["paid_at"]),
-        )
+        StaffPaymentOut(**_shared(r), openid=r["openid"])
         for r in rows[:limit]
     ]
     return items, _page(rows, limit)
+
+
+def _shared(r: dict[str, Any]) -> dict[str, Any]:
+    """The fields a citizen's and the staff's view of a payment share."""
+    return {
+        "id": r["id"],
+        "period": r["period"],
+        "amount": int(r["amount"]),
+        "status": r["status"],
+        "reason": r["reason"],
+        "repaid": int(r["repaid"]),
+        "disbursed": int(r["disbursed"]),
+        "payout_id": r["payout_id"],
+        "attempts": int(r["attempts"]),
+        "created_at": as_utc(r["created_at"]),
+        "paid_at": maybe_utc(r["paid_at"]),
+    }
 
 
 async def _payments(where: str, *args: Any) -> list[dict[str, Any]]:
